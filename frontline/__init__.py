@@ -1,0 +1,57 @@
+"""frontline: measure territorial change on the front lines of the war in Ukraine.
+
+Data: ISW and AEI's Critical Threats Project (ISW/CTP) and DeepStateMap. frontline
+never redistributes their files.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("frontline")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0+unknown"
+
+from .area import KM2_PER_MI2, geodesic_area_km2, km2_to_mi2
+from .errors import (
+    DataDirError,
+    DuplicateSnapshotError,
+    FrontlineError,
+    FrontlineWarning,
+    ReadError,
+    SnapshotGapError,
+    UnknownLayerError,
+)
+from .history import SOURCES, History, load
+from .layers import LAYERS, PRESETS, canonical_layer
+from .readers import (
+    read_area_table,
+    read_deepstate,
+    read_isw_geojson,
+    read_isw_zip,
+    read_topojson,
+)
+
+__all__ = [
+    "__version__",
+    "KM2_PER_MI2",
+    "LAYERS",
+    "PRESETS",
+    "SOURCES",
+    "History",
+    "DataDirError",
+    "DuplicateSnapshotError",
+    "FrontlineError",
+    "FrontlineWarning",
+    "ReadError",
+    "SnapshotGapError",
+    "UnknownLayerError",
+    "canonical_layer",
+    "geodesic_area_km2",
+    "km2_to_mi2",
+    "load",
+    "read_area_table",
+    "read_deepstate",
+    "read_isw_geojson",
+    "read_isw_zip",
+    "read_topojson",
+]

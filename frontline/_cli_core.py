@@ -1,0 +1,1 @@
+"""Core commands: areas, change, monthly."""

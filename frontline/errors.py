@@ -1,0 +1,42 @@
+"""Exceptions and warnings raised by frontline.
+
+Every error names the file (or the date) it is about and says what to do.
+"""
+
+__all__ = [
+    "FrontlineError",
+    "DataDirError",
+    "ReadError",
+    "UnknownLayerError",
+    "DuplicateSnapshotError",
+    "SnapshotGapError",
+    "FrontlineWarning",
+]
+
+
+class FrontlineError(Exception):
+    """Base class of every error frontline raises on purpose."""
+
+
+class DataDirError(FrontlineError):
+    """No data directory is configured, or it holds no data frontline can read."""
+
+
+class ReadError(FrontlineError):
+    """A file cannot be read: empty, corrupt, no CRS, or no parseable date."""
+
+
+class UnknownLayerError(FrontlineError):
+    """A layer name matches none of the spellings in :data:`frontline.layers.LAYERS`."""
+
+
+class DuplicateSnapshotError(FrontlineError):
+    """Two different files claim the same (source, date, layer)."""
+
+
+class SnapshotGapError(FrontlineError):
+    """A date needed by an analysis has no snapshot and the gap policy is ``"error"``."""
+
+
+class FrontlineWarning(UserWarning):
+    """Something the user should know about (e.g. two inputs disagree)."""

@@ -1,0 +1,417 @@
+"""A data directory (or any GeoDataFrame) as one dated history of layers.
+
+:func:`load` scans a data directory laid out like ``../shared/data`` into a
+:class:`History`: a catalogue of every dated layer (read lazily, cached once read) plus
+the area-only rows of the area tables. Scanning reads names, not geometries, so it is
+fast; geometries are read the first time an analysis needs them.
+
+Layout read (every folder optional)::
+
+    isw/**/*.zip                         ISW's daily download zips        -> source "isw"
+    isw/**/*.geojson[.gz]                ISW ArcGIS GeoJSON copies        -> source "isw"
+    isw/**/<layer>/<date>.topojson       weekly simplified copies         -> source "isw-weekly"
+    isw/**/area_tables/*.json|*.csv      per-layer daily area tables      -> source "isw-areas"
+    deepstate/**/deepstatemap_data_YYYYMMDD.geojson                       -> source "deepstate"
+
+Folders named ``boundaries*`` and ``extra`` hold no layers and are not read.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import warnings
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+from tqdm.auto import tqdm
+
+from . import readers
+from ._config import HOW_TO_GET_DATA, resolve_data_dir
+from .area import geodesic_area_km2, km2_to_mi2
+from .errors import DataDirError, DuplicateSnapshotError, ReadError, UnknownLayerError
+from .layers import canonical_layer
+
+__all__ = ["History", "load", "SOURCES"]
+
+log = logging.getLogger(__name__)
+
+#: Sources frontline reads and what they are.
+SOURCES = {
+    "isw": "ISW/CTP layers at full resolution (ISW's zips, ISW's ArcGIS GeoJSON)",
+    "isw-areas": "ISW layer areas from published daily area tables (no polygons)",
+    "isw-weekly": "ISW layers from Le Monde's simplified weekly TopoJSON (no claimed layer)",
+    "deepstate": "DeepStateMap daily occupied area",
+}
+
+CATALOG_COLUMNS = ["source", "date", "layer", "layer_name", "file", "member", "reader"]
+
+_SKIP_DIRS = ("boundaries", "extra")
+
+
+def _skipped(path: Path, root: Path) -> bool:
+    parts = path.relative_to(root).parts[:-1]
+    return any(p.startswith(_SKIP_DIRS) for p in parts)
+
+
+class History:
+    """Every dated layer of every source, with provenance; geometries read on demand.
+
+    Build one with :func:`load` (a data directory) or :meth:`History.from_frame`
+    (a GeoDataFrame of your own). ``catalog`` lists polygon layers, ``areas`` the
+    area-only rows of area tables.
+    """
+
+    def __init__(self, catalog: pd.DataFrame, areas: pd.DataFrame | None = None, *,
+                 frames: dict | None = None, root: Path | None = None):
+        self.catalog = catalog.reset_index(drop=True)
+        self.areas = (
+            areas if areas is not None else pd.DataFrame(columns=readers.AREA_COLUMNS)
+        ).reset_index(drop=True)
+        self.root = root
+        self._cache: dict[tuple, object] = dict(frames or {})
+        self._area_cache: dict[tuple, float] = {}
+        _check_duplicates(self.catalog, ["source", "date", "layer"])
+        _check_duplicates(self.areas, ["source", "date", "layer"])
+
+    def __repr__(self) -> str:
+        counts = self.catalog.groupby("source")["date"].nunique().to_dict()
+        counts.update({f"{k} (areas)": v for k, v in
+                       self.areas.groupby("source")["date"].nunique().to_dict().items()})
+        return f"<History {counts}>"
+
+    # ---------------------------------------------------------------- building
+    @classmethod
+    def from_frame(cls, frame: gpd.GeoDataFrame, /, *, source: str = "user",
+                   date: str = "date", layer: str = "layer") -> History:
+        """A history from any GeoDataFrame with a date column and a layer column.
+
+        Layer names are mapped to canonical names (unknown names raise); features
+        sharing a (date, layer) are dissolved. The frame must have a CRS.
+        """
+        if frame.crs is None:
+            raise ReadError(
+                "The GeoDataFrame has no CRS: set one with frame.set_crs(...) before use."
+            )
+        for column in (date, layer):
+            if column not in frame.columns:
+                raise ReadError(
+                    f"The GeoDataFrame has no {column!r} column: pass date=/layer= naming "
+                    f"the columns (it has {list(frame.columns)})."
+                )
+        frame = frame.to_crs("EPSG:4326")
+        rows = []
+        for (when, name), part in frame.groupby([date, layer], sort=True):
+            row = readers._row(source, pd.Timestamp(when), str(name), "<GeoDataFrame>", "",
+                               part)
+            rows.append(row)
+        table = readers.canonical_frame(rows)
+        return cls.from_canonical(table)
+
+    @classmethod
+    def from_canonical(cls, table: gpd.GeoDataFrame, areas: pd.DataFrame | None = None,
+                       ) -> History:
+        """A history from an already canonical table (see :mod:`frontline.readers`)."""
+        catalog = table[CATALOG_COLUMNS[:-1]].copy()
+        catalog["reader"] = "memory"
+        frames = {
+            (r.source, r.date, r.layer): r.geometry for r in table.itertuples()
+        }
+        return cls(catalog, areas, frames=frames)
+
+    # ---------------------------------------------------------------- queries
+    @property
+    def sources(self) -> list[str]:
+        return sorted(set(self.catalog["source"]) | set(self.areas["source"]))
+
+    def dates(self, source: str, layers=None) -> pd.DatetimeIndex:
+        """Dates on which ``source`` has every one of ``layers`` (all dates if None)."""
+        table = self.areas if source in set(self.areas["source"]) else self.catalog
+        table = table[table["source"] == source]
+        if layers is None:
+            return pd.DatetimeIndex(sorted(table["date"].unique()))
+        have = table.groupby("date")["layer"].agg(set)
+        ok = [d for d, s in have.items() if _covers(s, layers)]
+        return pd.DatetimeIndex(sorted(ok))
+
+    def resolve_layers(self, source: str, date, layers) -> tuple[str, ...]:
+        """The layers present on ``date`` that stand for ``layers`` (see ``advances_or_claimed``)."""
+        table = self.areas if source in set(self.areas["source"]) else self.catalog
+        have = set(table.loc[(table["source"] == source) & (table["date"] == date), "layer"])
+        return _substitute(have, layers)
+
+    def geometry(self, source: str, date, layer: str):
+        """The dissolved geometry (EPSG:4326) of one layer on one date."""
+        key = (source, pd.Timestamp(date), layer)
+        if key not in self._cache:
+            entry = self._entry(*key)
+            self._read(entry)
+        return self._cache[key]
+
+    def provenance(self, source: str, date, layer: str) -> str:
+        """``file`` (and ``!member`` inside a zip) a layer came from."""
+        entry = self._entry(source, pd.Timestamp(date), layer)
+        if entry["reader"] == "area":
+            return entry["file"]
+        return entry["file"] + (f"!{entry['member']}" if entry["member"] else "")
+
+    def area_km2(self, source: str, date, layer: str) -> float:
+        """Geodesic area of one layer on one date (from the area table for area sources)."""
+        key = (source, pd.Timestamp(date), layer)
+        if key not in self._area_cache:
+            entry = self._entry(*key)
+            if entry["reader"] == "area":
+                self._area_cache[key] = float(entry["area_km2"])
+            else:
+                self._area_cache[key] = float(geodesic_area_km2(self.geometry(*key)))
+        return self._area_cache[key]
+
+    def layers(self, *, source=None, start=None, end=None, layers=None,
+               progress: bool = False) -> gpd.GeoDataFrame:
+        """The canonical table (see :mod:`frontline.readers`) for a selection, geometries read."""
+        rows = self._select(self.catalog, source, start, end, layers)
+        records = []
+        for entry in tqdm(rows.to_dict("records"), desc="reading layers", unit="layer",
+                          disable=not progress):
+            geometry = self.geometry(entry["source"], entry["date"], entry["layer"])
+            records.append({**entry, "geometry": geometry})
+        frame = pd.DataFrame(records, columns=CATALOG_COLUMNS + ["geometry"])
+        frame = frame.drop(columns="reader")
+        return gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326")
+
+    def layer_areas(self, *, source=None, start=None, end=None, layers=None,
+                    progress: bool = False) -> pd.DataFrame:
+        """One row per (date, source, layer): ``area_km2``, ``area_mi2`` and the file."""
+        polygons = self._select(self.catalog, source, start, end, layers)
+        tables = self._select(self.areas, source, start, end, layers)
+        records = []
+        for entry in tqdm(polygons.to_dict("records"), desc="measuring", unit="layer",
+                          disable=not progress):
+            area = self.area_km2(entry["source"], entry["date"], entry["layer"])
+            records.append({**entry, "area_km2": area})
+        frame = pd.concat([pd.DataFrame(records), tables], ignore_index=True)
+        if frame.empty:
+            return pd.DataFrame(columns=["date", "source", "layer", "area_km2", "area_mi2",
+                                         "file", "member"])
+        frame["member"] = frame.get("member", "").fillna("")
+        frame["area_mi2"] = km2_to_mi2(frame["area_km2"])
+        frame = frame.sort_values(["date", "source", "layer"]).reset_index(drop=True)
+        return frame[["date", "source", "layer", "area_km2", "area_mi2", "file", "member"]]
+
+    # ---------------------------------------------------------------- internals
+    @staticmethod
+    def _select(table, source, start, end, layers):
+        mask = pd.Series(True, index=table.index)
+        if source is not None:
+            wanted = [source] if isinstance(source, str) else list(source)
+            mask &= table["source"].isin(wanted)
+        if start is not None:
+            mask &= table["date"] >= pd.Timestamp(start)
+        if end is not None:
+            mask &= table["date"] <= pd.Timestamp(end)
+        if layers is not None:
+            mask &= table["layer"].isin(list(layers))
+        return table[mask]
+
+    def _entry(self, source, date, layer) -> dict:
+        for table, reader in ((self.catalog, None), (self.areas, "area")):
+            hit = table[(table["source"] == source) & (table["date"] == date)
+                        & (table["layer"] == layer)]
+            if len(hit):
+                entry = hit.iloc[0].to_dict()
+                if reader:
+                    entry["reader"] = reader
+                return entry
+        raise KeyError(f"No {layer!r} layer for {source} on {date:%Y-%m-%d}.")
+
+    def _read(self, entry: dict) -> None:
+        path = Path(entry["file"])
+        reader = entry["reader"]
+        with warnings.catch_warnings():
+            # ISW's "Measured 3D" polygons: M is dropped on purpose (and Z after it).
+            warnings.filterwarnings("ignore", message="Measured \\(M\\) geometry types")
+            if reader == "zip":
+                table = readers.read_isw_zip(path)
+            elif reader == "geojson":
+                table = readers.read_isw_geojson(path)
+            elif reader == "topojson":
+                table = readers.read_topojson(path)
+            elif reader == "deepstate":
+                table = readers.read_deepstate(path)
+            else:
+                raise KeyError(f"{path}: geometry not in memory and no reader {reader!r}.")
+        for row in table.itertuples():
+            self._cache[(row.source, row.date, row.layer)] = row.geometry
+
+
+def _covers(have: set, layers) -> bool:
+    try:
+        _substitute(have, layers)
+    except KeyError:
+        return False
+    return True
+
+
+def _substitute(have: set, layers) -> tuple[str, ...]:
+    """Layers to union for ``layers``; ``advances_or_claimed`` stands for both."""
+    wanted = list(layers)
+    if ({"advances", "claimed"} <= set(wanted) and "advances_or_claimed" in have
+            and not ({"advances", "claimed"} & have)):
+        wanted = [w for w in wanted if w not in ("advances", "claimed")]
+        wanted.append("advances_or_claimed")
+    missing = [w for w in wanted if w not in have]
+    if missing:
+        raise KeyError(missing)
+    return tuple(wanted)
+
+
+def _check_duplicates(table: pd.DataFrame, keys: list[str]) -> None:
+    if table.empty:
+        return
+    files = table.groupby(keys)["file"].agg(lambda f: sorted(set(f)))
+    clashes = files[files.map(len) > 1]
+    if len(clashes):
+        lines = [f"{s} {d:%Y-%m-%d} {layer}: {' vs '.join(f)}"
+                 for (s, d, layer), f in clashes.items()]
+        raise DuplicateSnapshotError(
+            "Two different files claim the same source, date and layer: "
+            + "; ".join(lines[:5]) + (f" (+{len(lines) - 5} more)" if len(lines) > 5 else "")
+            + ". Keep one of them in the data directory (or import both into the archive, "
+            "which keeps vintages)."
+        )
+
+
+# ------------------------------------------------------------------ scanning
+
+
+def _scan_zip(path: Path) -> list[dict]:
+    rows = []
+    for member in readers._zip_members(path):
+        stem = Path(member).name[:-4]
+        rows.append({
+            "source": "isw", "date": readers._date_or_raise(stem, path, "member"),
+            "layer": canonical_layer(stem), "layer_name": stem, "file": str(path),
+            "member": member, "reader": "zip",
+        })
+    return rows
+
+
+def _scan_geojson(path: Path) -> list[dict]:
+    """Catalogue a GeoJSON file from its name and its ``layer`` values, without geometry."""
+    target = f"/vsigzip/{path}" if path.suffix == ".gz" else str(path)
+    name = path.name.split(".")[0]
+    date = readers._date_or_raise(name, path, "file name")
+    try:
+        fields = pyogrio.read_info(target)["fields"]
+        if "layer" in fields:
+            values = pyogrio.read_dataframe(target, columns=["layer"], read_geometry=False)
+            names = list(dict.fromkeys(values["layer"].astype(str)))
+        else:
+            names = [re.sub(r"^\d{4}-\d{2}-\d{2}[_-]?", "", name) or name]
+    except Exception as err:
+        raise ReadError(f"{path}: cannot read ({err}): download the file again.") from err
+    return [
+        {"source": "isw", "date": date, "layer": canonical_layer(n), "layer_name": n,
+         "file": str(path), "member": n if "layer" in fields else "", "reader": "geojson"}
+        for n in names
+    ]
+
+
+def _scan_name(path: Path, source: str, layer_name: str, date, reader: str) -> list[dict]:
+    return [{
+        "source": source, "date": date, "layer": canonical_layer(layer_name),
+        "layer_name": layer_name, "file": str(path), "member": "", "reader": reader,
+    }]
+
+
+def load(data_dir=None, *, sources=None, on_unknown: str = "raise",
+         progress: bool = False) -> History:
+    """Scan a data directory into a :class:`History` (geometries are read on demand).
+
+    Parameters
+    ----------
+    data_dir : path-like, optional
+        Defaults to ``$FRONTLINE_DATA_DIR``.
+    sources : iterable of str, optional
+        Only these sources (``isw``, ``isw-areas``, ``isw-weekly``, ``deepstate``).
+    on_unknown : {"raise", "skip"}
+        A file whose layer name is unknown raises :class:`UnknownLayerError` listing every
+        such file; ``"skip"`` leaves them out and logs each one.
+    progress : bool
+        Show a progress bar while scanning.
+
+    Raises
+    ------
+    DataDirError
+        No data directory configured, or nothing readable in it.
+    ReadError, DuplicateSnapshotError, UnknownLayerError
+    """
+    root = resolve_data_dir(data_dir)
+    wanted = set(SOURCES) if sources is None else set(sources)
+    unknown_sources = wanted - set(SOURCES)
+    if unknown_sources:
+        raise ValueError(f"Unknown source(s) {sorted(unknown_sources)}: choose from "
+                         f"{', '.join(SOURCES)}.")
+    jobs = []  # (path, kind)
+    isw = root / "isw"
+    if isw.is_dir():
+        for path in sorted(isw.rglob("*")):
+            if not path.is_file() or _skipped(path, isw):
+                continue
+            name = path.name.lower()
+            if "area_tables" in path.parts and name.endswith((".json", ".csv")):
+                if "metadata" not in name:
+                    jobs.append((path, "isw-areas"))
+            elif name.endswith(".zip"):
+                jobs.append((path, "isw"))
+            elif name.endswith((".geojson", ".geojson.gz")):
+                jobs.append((path, "isw"))
+            elif name.endswith(".topojson"):
+                jobs.append((path, "isw-weekly"))
+    deepstate = root / "deepstate"
+    if deepstate.is_dir():
+        jobs += [(p, "deepstate") for p in sorted(deepstate.rglob("deepstatemap_data_*.geojson"))]
+    jobs = [(p, kind) for p, kind in jobs if kind in wanted]
+    if not jobs:
+        raise DataDirError(
+            f"{root}: no ISW or DeepState data found (looked for isw/ and deepstate/ "
+            f"folders): {HOW_TO_GET_DATA}."
+        )
+
+    catalog, areas, frames, unknown = [], [], {}, []
+    for path, kind in tqdm(jobs, desc="scanning", unit="file", disable=not progress):
+        try:
+            if kind == "isw-areas":
+                areas.append(readers.read_area_table(path))
+            elif path.name.lower().endswith(".zip"):
+                catalog += _scan_zip(path)
+            elif kind == "isw":
+                catalog += _scan_geojson(path)
+            elif kind == "isw-weekly":
+                catalog += _scan_name(path, "isw-weekly", path.parent.name,
+                                      readers._date_or_raise(path.stem, path, "file name"),
+                                      "topojson")
+            else:
+                catalog += _scan_name(path, "deepstate", "occupied",
+                                      readers.deepstate_date(path), "deepstate")
+        except UnknownLayerError as err:
+            unknown.append(f"{path}: {err}")
+        except zipfile.BadZipFile as err:  # pragma: no cover - _zip_members wraps these
+            raise ReadError(f"{path}: corrupt zip: download it again.") from err
+    if unknown:
+        if on_unknown == "raise":
+            raise UnknownLayerError(
+                f"{len(unknown)} file(s) hold layers with unknown names: {unknown[0]}"
+                + (f" (+{len(unknown) - 1} more)" if len(unknown) > 1 else "")
+                + " Pass on_unknown='skip' (--on-unknown skip) to leave them out."
+            )
+        for line in unknown:
+            log.warning("skipped: %s", line)
+    catalog = pd.DataFrame(catalog, columns=CATALOG_COLUMNS)
+    catalog["date"] = pd.to_datetime(catalog["date"]).astype("datetime64[ns]")
+    areas = (pd.concat(areas, ignore_index=True) if areas
+             else pd.DataFrame(columns=readers.AREA_COLUMNS))
+    return History(catalog, areas, frames=frames, root=root)

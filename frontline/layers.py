@@ -1,0 +1,133 @@
+"""One vocabulary of layer names.
+
+ISW publishes the same layer under many names: in its download zips
+(``UkraineControlMapAO31OCT2024.shp``, with typos such as ``UkaineControlMa``),
+its ArcGIS services (``VIEW_RussiaCoTinUkraine_V3``), Nikkei's and Le Monde's copies
+(Japanese labels, ``control_map``), and third-party area tables
+(``ukraine_control_map``). :func:`canonical_layer` maps every spelling found in the
+real data to one canonical name; an unknown name raises, it is never guessed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from .errors import UnknownLayerError
+
+__all__ = ["LAYERS", "PRESETS", "canonical_layer", "preset_layers"]
+
+#: Canonical layer names and what they hold.
+LAYERS: dict[str, str] = {
+    "control": "ISW: territory assessed as Russian-controlled (Russian control of terrain)",
+    "advances": "ISW: assessed Russian advances",
+    "claimed": "ISW: claimed Russian territory (claimed, not assessed)",
+    "advances_or_claimed": (
+        "ISW advances and claimed areas under one label (Nikkei's 2023-04-30 copy names "
+        "both ロシア軍侵攻エリア); counts wherever advances and claimed both count"
+    ),
+    "counteroffensives": "ISW: claimed Ukrainian counteroffensives",
+    "partisan": "ISW: reported Ukrainian partisan warfare",
+    "infiltration": "ISW: assessed Russian infiltration (from late 2025)",
+    "pre2022": "ISW: Russian-controlled Ukrainian territory before 24 February 2022",
+    "kursk_ukrainian_advance": "ISW Kursk (in Russia): claimed limit of Ukrainian advance",
+    "kursk_russian_advances": "ISW Kursk (in Russia): Russian advances in Russia",
+    "kursk_russian_claims": "ISW Kursk (in Russia): claimed Russian advances in Russia",
+    "kursk_events": "ISW Kursk (in Russia): incursion events (points)",
+    "other": "a third-party table's unclassified layer (sdspieg 'ukraine_other'); never counted",
+    "occupied": "DeepStateMap: all territory marked occupied (Crimea and pre-2022 areas included)",
+}
+
+#: Sets of layers whose union is measured. ``afp`` is AFP's "analysis of ISW data":
+#: control ∪ advances ∪ claimed inside Ukraine (Kursk layers lie in Russia and are excluded).
+PRESETS: dict[str, tuple[str, ...]] = {
+    "afp": ("control", "advances", "claimed"),
+    "control": ("control",),
+    "deepstate": ("occupied",),
+}
+
+# Exact names that carry no pattern (Japanese labels in Nikkei's 2023-04-30 copy).
+_EXACT = {
+    "ロシア軍支配エリア": "control",
+    "ロシア軍侵攻エリア": "advances_or_claimed",
+    "ウクライナ軍反撃エリア": "counteroffensives",
+}
+
+# Ordered: the first pattern that matches the compacted name wins, so the specific
+# Kursk names come before the general ones they contain.
+_PATTERNS: list[tuple[str, str]] = [
+    (r"claimedlimitofukrainianadvance|^kurskukrainianadvance$", "kursk_ukrainian_advance"),
+    (r"claimedrussianadvancesinrussia|russianclaimsinrussia", "kursk_russian_claims"),
+    (r"russianadvancesinrussia|^kurskrussianadvances$", "kursk_russian_advances"),
+    (r"kurskincursionevents", "kursk_events"),
+    (r"before(february|feb)?24|pre2022|priorto2022", "pre2022"),
+    (
+        r"^(ukraine|ukaine|ukrane)controlma|^controlmap$|russiacotinukraine"
+        r"|russianassessedcotinukraine|territoryassessedasrussiacontrolled",
+        "control",
+    ),
+    (r"claimedukrainiancounteroffensive|ukrainianclaimedcounteroffensive", "counteroffensives"),
+    (r"^ukrainiancounteroffensives$", "counteroffensives"),
+    (r"assessedrussianadvance|russianassessedadvance|^russianadvances$", "advances"),
+    (r"claimedrus+ianterritory|russianclaimedcot|^russianclaimed$|claimedrussiancontrol", "claimed"),
+    (r"partisanwarfare", "partisan"),
+    (r"infiltration", "infiltration"),
+    (r"^ukraineother$", "other"),
+    (r"^occupied$", "occupied"),
+]
+
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december"
+    "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+
+
+def _compact(name: str) -> str:
+    name = unicodedata.normalize("NFKC", name).lower()
+    name = re.sub(r"\.(shp|geojson|json|topojson|gz|zip)$", "", name)
+    return re.sub(r"[^a-z0-9]", "", name)
+
+
+def canonical_layer(name: str) -> str:
+    """Return the canonical layer name for any spelling found in ISW/DeepState data.
+
+    Dates inside the name (``AO31OCT2024``, ``October 31, 2024``) are ignored.
+
+    Raises
+    ------
+    UnknownLayerError
+        When the name matches no known spelling. Nothing is guessed.
+
+    Examples
+    --------
+    >>> canonical_layer("UkraineControlMapAO31OCT2024.shp")
+    'control'
+    >>> canonical_layer("Kursk Incursion Russian Advances in Russia October 31, 2024")
+    'kursk_russian_advances'
+    >>> canonical_layer("VIEW_ClaimedRussianTerritoryinUkraine_V2")
+    'claimed'
+    """
+    stripped = name.strip()
+    if stripped in _EXACT:
+        return _EXACT[stripped]
+    if stripped in LAYERS:
+        return stripped
+    compact = _compact(stripped)
+    for pattern, layer in _PATTERNS:
+        if re.search(pattern, compact):
+            return layer
+    raise UnknownLayerError(
+        f"Unknown layer name {name!r}: it matches none of the spellings frontline knows "
+        f"(canonical layers: {', '.join(LAYERS)}). Rename the file or add the spelling "
+        "to frontline/layers.py."
+    )
+
+
+def preset_layers(preset: str) -> tuple[str, ...]:
+    """Return the canonical layers a preset measures (``afp``, ``control``, ``deepstate``)."""
+    try:
+        return PRESETS[preset]
+    except KeyError:
+        raise ValueError(
+            f"Unknown preset {preset!r}: choose one of {', '.join(PRESETS)}."
+        ) from None

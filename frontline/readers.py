@@ -1,0 +1,381 @@
+"""Readers: every input format frontline knows, to one canonical dated-layer table.
+
+The canonical table is a GeoDataFrame in EPSG:4326 with one row per
+(source, date, layer) and its provenance::
+
+    source      "isw" (ISW's zips and ArcGIS GeoJSON, full resolution),
+                "isw-weekly" (Le Monde's simplified weekly TopoJSON copies),
+                "deepstate" (DeepStateMap daily polygons), or a user's own name
+    date        the day the map stands for (datetime64, midnight)
+    layer       canonical layer name (see :mod:`frontline.layers`)
+    layer_name  the name as found in the file
+    file        the file it came from
+    member      the member inside a zip (or the ``layer`` property value), else ""
+    n_features  how many features were dissolved into the row's geometry
+    n_repaired  how many of them were invalid and repaired with ``make_valid``
+    geometry    the layer's features dissolved into one (multi)polygon
+
+Area tables (``read_area_table``) give the same keys with ``area_km2`` and no geometry.
+
+Dates come from file or member names, never from file times. DeepState's files are
+named by their *download* date (about 03:00 UTC), so a file shows the map as of the
+previous day: ``deepstatemap_data_20241001.geojson`` is dated 2024-09-30.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from pyproj import CRS, Transformer
+
+from .errors import ReadError
+from .layers import canonical_layer
+
+__all__ = [
+    "CANONICAL_COLUMNS",
+    "AREA_COLUMNS",
+    "parse_date",
+    "read_isw_zip",
+    "read_isw_geojson",
+    "read_topojson",
+    "read_deepstate",
+    "read_area_table",
+    "canonical_frame",
+]
+
+CANONICAL_COLUMNS = [
+    "source", "date", "layer", "layer_name", "file", "member", "n_features", "n_repaired",
+    "geometry",
+]
+AREA_COLUMNS = ["source", "date", "layer", "layer_name", "file", "area_km2"]
+
+_MON = "JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC"
+_MONTH_NAMES = (
+    "January|February|March|April|May|June|July|August|September|October|November|December"
+)
+_DATE_PATTERNS = [
+    # 2024-10-31 (file names of GeoJSON/TopoJSON copies)
+    (re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)"), "ymd"),
+    # 20241001 (DeepState)
+    (re.compile(r"(?<!\d)(20\d{2})(\d{2})(\d{2})(?!\d)"), "ymd"),
+    # AO31OCT2024 (control map)
+    (re.compile(rf"(?<!\d)(\d{{1,2}})({_MON})(\d{{4}})(?!\d)", re.I), "dmy"),
+    # OCT312024 (advances, claimed, counteroffensives, partisan)
+    (re.compile(rf"({_MON})(\d{{2}})(\d{{4}})(?!\d)", re.I), "mdy"),
+    # October 31, 2024 (Kursk layers)
+    (re.compile(rf"({_MONTH_NAMES})\s*(\d{{1,2}}),?\s*(\d{{4}})", re.I), "mdy"),
+]
+
+
+def parse_date(name: str) -> dt.date | None:
+    """Parse the date ISW (or a copy) wrote into a file or layer name; None if there is none.
+
+    Examples
+    --------
+    >>> parse_date("UkraineControlMapAO31OCT2024.shp")
+    datetime.date(2024, 10, 31)
+    >>> parse_date("AssessedRussianAdvancesinUkraineSEP012024")
+    datetime.date(2024, 9, 1)
+    >>> parse_date("Kursk Incursion Russian Advances in Russia October 31, 2024.shp")
+    datetime.date(2024, 10, 31)
+    """
+    for pattern, order in _DATE_PATTERNS:
+        match = pattern.search(name)
+        if not match:
+            continue
+        a, b, c = match.groups()
+        if order == "ymd":
+            year, month, day = int(a), int(b), int(c)
+        elif order == "dmy":
+            year, month, day = int(c), _month(b), int(a)
+        else:
+            year, month, day = int(c), _month(a), int(b)
+        try:
+            return dt.date(year, month, day)
+        except ValueError:
+            continue
+    return None
+
+
+def _month(text: str) -> int:
+    return [m.lower() for m in _MON.split("|")].index(text[:3].lower()) + 1
+
+
+def _date_or_raise(name: str, file: Path, what: str) -> pd.Timestamp:
+    date = parse_date(name)
+    if date is None:
+        raise ReadError(
+            f"{file}: no date in {what} {name!r}. frontline reads dates only from names "
+            "(e.g. UkraineControlMapAO31OCT2024.shp, 2024-10-31_layer.geojson, "
+            "deepstatemap_data_20241001.geojson): rename the file or pass date=."
+        )
+    return pd.Timestamp(date)
+
+
+def _dissolve(geoms: np.ndarray) -> tuple[shapely.Geometry, int]:
+    """Union features into one 2D geometry; invalid ones are repaired and counted."""
+    geoms = shapely.force_2d(np.asarray(geoms, dtype=object))
+    geoms = geoms[~shapely.is_missing(geoms)]
+    invalid = ~shapely.is_valid(geoms)
+    if invalid.any():
+        geoms = geoms.copy()
+        geoms[invalid] = shapely.make_valid(geoms[invalid])
+    if len(geoms) == 0:
+        return shapely.MultiPolygon(), 0
+    merged = shapely.union_all(geoms)
+    return merged, int(invalid.sum())
+
+
+def canonical_frame(rows: list[dict]) -> gpd.GeoDataFrame:
+    """Build a canonical table from row dicts (one per source, date, layer)."""
+    frame = pd.DataFrame(rows, columns=CANONICAL_COLUMNS)
+    frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326")
+
+
+def _row(source, date, layer_name, file, member, gdf) -> dict:
+    geometry, n_repaired = _dissolve(gdf.geometry.values)
+    return {
+        "source": source,
+        "date": date,
+        "layer": canonical_layer(layer_name),
+        "layer_name": layer_name,
+        "file": str(file),
+        "member": member,
+        "n_features": len(gdf),
+        "n_repaired": n_repaired,
+        "geometry": geometry,
+    }
+
+
+# --------------------------------------------------------------------------- zips
+
+
+def _zip_members(path: Path) -> list[str]:
+    """The .shp members of an ISW zip, looking one level into nested zips."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            bad = archive.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError) as err:
+        raise ReadError(
+            f"{path}: not a readable zip ({err}). The download is empty or corrupt: "
+            "download it again from ISW."
+        ) from err
+    if bad is not None:
+        raise ReadError(f"{path}: member {bad!r} is corrupt: download the zip again from ISW.")
+    members = [n for n in names if n.lower().endswith(".shp")]
+    for inner in (n for n in names if n.lower().endswith(".zip")):
+        with zipfile.ZipFile(path) as archive, archive.open(inner) as handle:
+            try:
+                with zipfile.ZipFile(handle) as nested:
+                    members += [
+                        f"{inner}/{n}" for n in nested.namelist() if n.lower().endswith(".shp")
+                    ]
+            except zipfile.BadZipFile as err:
+                raise ReadError(
+                    f"{path}: nested zip {inner!r} is corrupt: download the bundle again."
+                ) from err
+    if not members:
+        raise ReadError(
+            f"{path}: no shapefile (.shp) inside. Expected one of ISW's layer zips, "
+            "e.g. UkraineControlMapAO31OCT2024.shp inside ukraine_control_map.zip."
+        )
+    return members
+
+
+def _vsi(path: Path, member: str) -> str:
+    if ".zip/" in member:
+        inner, rest = member.split(".zip/", 1)
+        return f"/vsizip//vsizip/{path}/{inner}.zip/{rest}"
+    return f"/vsizip/{path}/{member}"
+
+
+# Over Ukraine and western Russia, lon 20..50 E and lat 40..60 N.
+_REGION = (20.0, 40.0, 50.0, 60.0)
+
+
+def _infer_crs(gdf: gpd.GeoDataFrame, file: Path, member: str) -> str:
+    """Infer a missing CRS from the coordinates, only where the answer is unambiguous."""
+    minx, miny, maxx, maxy = gdf.total_bounds
+    inside = lambda x0, y0, x1, y1: (  # noqa: E731
+        _REGION[0] <= x0 and x1 <= _REGION[2] and _REGION[1] <= y0 and y1 <= _REGION[3]
+    )
+    if inside(minx, miny, maxx, maxy):
+        return "EPSG:4326"
+    to_lonlat = Transformer.from_crs("EPSG:3857", "EPSG:4326", always_xy=True)
+    x0, y0 = to_lonlat.transform(minx, miny)
+    x1, y1 = to_lonlat.transform(maxx, maxy)
+    if np.isfinite([x0, y0, x1, y1]).all() and inside(x0, y0, x1, y1):
+        return "EPSG:3857"
+    raise ReadError(
+        f"{file}: {member!r} has no CRS (.prj missing) and its coordinates are neither "
+        "lon/lat nor Web Mercator over Ukraine: put ISW's .prj beside the .shp or pass crs=."
+    )
+
+
+def read_isw_zip(path, *, crs=None, date=None) -> gpd.GeoDataFrame:
+    """Read one of ISW's daily download zips into canonical rows.
+
+    Layer and date come from each ``.shp`` name inside (``UkraineControlMapAO31OCT2024``,
+    ``AssessedRussianAdvancesinUkraineOCT312024``, ``Kursk Incursion ... October 31, 2024``).
+    Each file is reprojected from its own ``.prj`` (EPSG:3857 for most layers, ESRI:102013
+    for the Kursk layers); Z/M coordinates are dropped. A missing ``.prj`` is inferred only
+    when the coordinates are unambiguously lon/lat or Web Mercator over Ukraine.
+    ISW's ``area`` and ``Shape_Area`` attributes are ignored.
+
+    Parameters
+    ----------
+    path : path-like
+        The zip (nested zips, as in ISW's e-mailed bundles, are read too).
+    crs : optional
+        CRS to assume for members without a ``.prj``.
+    date : optional
+        Date to use when a member's name carries none.
+    """
+    path = Path(path)
+    rows = []
+    for member in _zip_members(path):
+        stem = Path(member).name[:-4]
+        when = pd.Timestamp(date) if date is not None else _date_or_raise(stem, path, "member")
+        try:
+            gdf = pyogrio.read_dataframe(_vsi(path, member), columns=[])
+        except Exception as err:  # pyogrio raises several DataSourceError types
+            raise ReadError(
+                f"{path}: cannot read {member!r} ({err}): download the zip again from ISW."
+            ) from err
+        if gdf.crs is None:
+            gdf = gdf.set_crs(crs if crs is not None else _infer_crs(gdf, path, member))
+        gdf = gdf.to_crs("EPSG:4326")
+        rows.append(_row("isw", when, stem, path, member, gdf))
+    return canonical_frame(rows)
+
+
+# --------------------------------------------------------------------- GeoJSON
+
+
+def _read_vector(path: Path) -> gpd.GeoDataFrame:
+    target = f"/vsigzip/{path}" if path.suffix == ".gz" else str(path)
+    try:
+        return pyogrio.read_dataframe(target)
+    except Exception as err:
+        raise ReadError(f"{path}: cannot read ({err}): download the file again.") from err
+
+
+def read_isw_geojson(path, *, date=None, source="isw") -> gpd.GeoDataFrame:
+    """Read ISW layers as served by ISW's ArcGIS services (GeoJSON, optionally gzipped).
+
+    A ``layer`` property names the service (``VIEW_RussiaCoTinUkraine_V3``, ...) when one
+    file holds several layers; otherwise the layer is the file name after its date
+    (``2022-03-31_RussianAssessedAdvanceinUkraine.geojson.gz``).
+    """
+    path = Path(path)
+    name = path.name.split(".")[0]
+    when = pd.Timestamp(date) if date is not None else _date_or_raise(name, path, "file name")
+    gdf = _read_vector(path)
+    if gdf.crs is None:
+        gdf = gdf.set_crs("EPSG:4326")  # RFC 7946: GeoJSON is lon/lat WGS84
+    gdf = gdf.to_crs("EPSG:4326")
+    if "layer" in gdf.columns:
+        groups = list(gdf.groupby("layer", sort=False))
+    else:
+        layer_name = re.sub(r"^\d{4}-\d{2}-\d{2}[_-]?", "", name) or name
+        groups = [(layer_name, gdf)]
+    rows = [_row(source, when, str(key), path, str(key), part) for key, part in groups]
+    return canonical_frame(rows)
+
+
+def read_topojson(path, *, layer=None, date=None, source="isw-weekly") -> gpd.GeoDataFrame:
+    """Read a weekly TopoJSON copy of an ISW layer (Le Monde's ``<layer>/<date>.topojson``).
+
+    These copies are simplified: fine for long-range and visual work, not for ±2 km²
+    monthly figures, so they form their own source, ``isw-weekly``.
+    """
+    path = Path(path)
+    layer = layer or path.parent.name
+    when = pd.Timestamp(date) if date is not None else _date_or_raise(path.stem, path, "file name")
+    gdf = _read_vector(path)
+    gdf = gdf.set_crs("EPSG:4326", allow_override=True)  # TopoJSON is lon/lat
+    return canonical_frame([_row(source, when, layer, path, "", gdf)])
+
+
+def deepstate_date(path) -> pd.Timestamp:
+    """The day a DeepState file shows: its download date (in the name) minus one day."""
+    path = Path(path)
+    return _date_or_raise(path.stem, path, "file name") - pd.Timedelta(days=1)
+
+
+def read_deepstate(path) -> gpd.GeoDataFrame:
+    """Read one DeepStateMap daily file (``deepstatemap_data_YYYYMMDD.geojson``).
+
+    The row is dated the day *before* the date in the name (see module docs).
+    """
+    path = Path(path)
+    gdf = _read_vector(path)
+    if gdf.crs is None:
+        gdf = gdf.set_crs("EPSG:4326")
+    return canonical_frame([_row("deepstate", deepstate_date(path), "occupied", path, "", gdf)])
+
+
+# ------------------------------------------------------------------ area tables
+
+
+def read_area_table(path, *, source="isw-areas") -> pd.DataFrame:
+    """Read a per-layer daily area table (an area-only source for days without polygons).
+
+    Accepted: a JSON list of ``{date, layerType, areaKm2}`` (sdspieg's ``daily_areas.json``),
+    The Economist's extract (``date, name, ..., area_km2_geodesic_equiv_x1.002718``), or
+    any CSV with ``date, layer, area_km2`` columns. Areas must be geodesic km².
+    """
+    path = Path(path)
+    try:
+        if path.suffix == ".json":
+            with open(path, encoding="utf-8") as handle:
+                records = json.load(handle)
+            frame = pd.DataFrame(records)
+            frame = frame.rename(columns={"layerType": "layer_name", "areaKm2": "area_km2"})
+        else:
+            frame = pd.read_csv(path)
+            if "area_km2_geodesic_equiv_x1.002718" in frame.columns:
+                # The "type" column names the layer on every row ("name" is blank on
+                # rows The Economist derived), and its areas are spherical: use the
+                # column converted to the ellipsoid.
+                frame = frame.rename(
+                    columns={"type": "layer_name", "area_km2_geodesic_equiv_x1.002718": "area_km2"}
+                )
+            else:
+                frame = frame.rename(columns={"layer": "layer_name"})
+    except (ValueError, OSError) as err:
+        raise ReadError(f"{path}: not a readable area table ({err}).") from err
+    missing = {"date", "layer_name", "area_km2"} - set(frame.columns)
+    if missing:
+        raise ReadError(
+            f"{path}: not an area table: columns {sorted(missing)} are missing. Expected "
+            "date, layer, area_km2 (geodesic km²)."
+        )
+    frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
+    frame["layer"] = [canonical_layer(str(n)) for n in frame["layer_name"]]
+    frame["source"] = source
+    frame["file"] = str(path)
+    frame["area_km2"] = frame["area_km2"].astype(float)
+    return frame[AREA_COLUMNS].reset_index(drop=True)
+
+
+def _gzip_json(path: Path):
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def crs_name(crs) -> str:
+    return CRS.from_user_input(crs).to_string()
