@@ -1,1 +1,99 @@
-"""Core commands: areas, change, monthly."""
+"""Core commands: ``areas``, ``change``, ``monthly``."""
+
+from __future__ import annotations
+
+import click
+
+from ._output import write_atomic
+from .change import GAP_POLICIES, change, monthly_gains
+from .cli import cli, emit, format_option
+from .history import SOURCES, load
+from .layers import LAYERS, PRESETS
+
+_SOURCE = click.Choice(list(SOURCES))
+
+
+def _load(ctx, source):
+    """Load only what the command needs: None means every ISW input (polygons + areas)."""
+    sources = ["isw", "isw-areas"] if source is None else [source]
+    return load(ctx.obj["data_dir"], sources=sources, progress=ctx.obj["progress"])
+
+
+def analysis_options(func):
+    """--source, --preset and --gap-policy, shared by change and monthly."""
+    func = click.option("--gap-policy", type=click.Choice(GAP_POLICIES), default="error",
+                        show_default=True,
+                        help="A needed date without snapshot: fail, use the previous "
+                             "snapshot, or interpolate totals (rows marked exact=false).")(func)
+    func = click.option("--preset", type=click.Choice(list(PRESETS)), default=None,
+                        help="Layers measured: afp = control ∪ advances ∪ claimed (default "
+                             "for ISW); deepstate = DeepState occupied.")(func)
+    func = click.option("--source", type=_SOURCE, default=None,
+                        help="Narrow to one input (default: ISW polygons, else ISW area "
+                             "table).")(func)
+    return func
+
+
+@cli.command()
+@click.option("--source", "sources", type=_SOURCE, multiple=True,
+              help="Only this source (repeatable). Default: all.")
+@click.option("--layer", "layers", type=click.Choice(list(LAYERS)), multiple=True,
+              help="Only this layer (repeatable).")
+@click.option("--date", "on", default=None, help="Only this date (YYYY-MM-DD).")
+@click.option("--start", default=None, help="First date (YYYY-MM-DD).")
+@click.option("--end", default=None, help="Last date (YYYY-MM-DD).")
+@format_option()
+@click.pass_context
+def areas(ctx, sources, layers, on, start, end, fmt):
+    """Geodesic area of every layer on every date: one row per (date, source, layer)."""
+    history = load(ctx.obj["data_dir"], sources=sources or None, progress=ctx.obj["progress"])
+    start, end = (on, on) if on else (start, end)
+    table = history.layer_areas(source=sources or None, start=start, end=end,
+                                layers=layers or None, progress=ctx.obj["progress"])
+    emit(table, fmt)
+
+
+@cli.command("change")
+@click.option("--from", "start", required=True, help="Start date (YYYY-MM-DD).")
+@click.option("--to", "end", required=True, help="End date (YYYY-MM-DD).")
+@analysis_options
+@click.option("--polygons", type=click.Path(dir_okay=False), default=None,
+              help="Also write the gained/lost polygons to this GeoJSON file.")
+@format_option()
+@click.pass_context
+def change_command(ctx, start, end, source, preset, gap_policy, polygons, fmt):
+    """Compare two dates: totals, net change, gross gained and gross lost."""
+    result = change(_load(ctx, source), start, end, source=source, preset=preset,
+                    gap_policy=gap_policy)
+    if polygons:
+        if result.gained is None:
+            raise click.ClickException(
+                "No polygons for one of the dates (area table or interpolation): "
+                "--polygons needs polygon snapshots on both dates.")
+        write_atomic(polygons, result.polygons().to_json(drop_id=True))
+    emit(result.to_frame(), fmt)
+
+
+@cli.command()
+@click.option("--start", default=None, help="First month, YYYY-MM.")
+@click.option("--end", default=None, help="Last month, YYYY-MM.")
+@click.option("--through", default=None,
+              help="End the last month early on this date (e.g. 2024-10-27).")
+@analysis_options
+@click.option("--output", type=click.Path(dir_okay=False), default=None,
+              help="Write the table to this file instead of stdout.")
+@format_option()
+@click.pass_context
+def monthly(ctx, start, end, through, source, preset, gap_policy, output, fmt):
+    """The monthly table: net, gained and lost km²/mi², with the snapshots used.
+
+    A month's figure is total(last day) − total(last day of the previous month).
+    """
+    table = monthly_gains(_load(ctx, source), start=start, end=end, through=through,
+                          source=source, preset=preset, gap_policy=gap_policy)
+    if output:
+        from ._output import format_table
+
+        write_atomic(output, format_table(table, fmt))
+    else:
+        emit(table, fmt)

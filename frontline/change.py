@@ -1,0 +1,414 @@
+"""Totals, changes between two dates, and the monthly table.
+
+Method (AFP's "analysis of ISW data")
+-------------------------------------
+* A day's **total** is the geodesic area of the union of a preset's layers on that day;
+  the ``afp`` preset is ISW's control ∪ advances ∪ claimed inside Ukraine (the three
+  are disjoint, so where only an area table is known the total is the sum of the three
+  areas).
+* A **change** between two dates: ``net = total(end) − total(start)``; ``gained`` is the
+  area of end − start and ``lost`` the area of start − end (polygons only), so
+  ``gained − lost = net``.
+* A **month's** figure is the change from the last day of the previous month to the
+  last day of the month (or to ``through`` for a partial month).
+
+Gaps
+----
+A date with no snapshot is never replaced silently. ``gap_policy`` says what to do:
+
+``"error"`` (default)
+    Raise :class:`~frontline.errors.SnapshotGapError` naming every missing date and the
+    nearest snapshots on either side. The default, because a published figure must not
+    change meaning without the journalist deciding it.
+``"previous"``
+    Use the latest snapshot before the date.
+``"interpolate"``
+    Interpolate the total linearly (by day) between the nearest snapshots before and
+    after. No polygons, so ``gained``/``lost`` are empty.
+
+Whatever the policy, each result names the snapshot(s) it used and is ``exact=False``
+unless the requested date itself was used.
+
+Sources
+-------
+``source=None`` uses every ISW input: the polygons (``isw``) where they exist for the
+date, else the area table (``isw-areas``). ``"isw"``, ``"isw-areas"``, ``"isw-weekly"``
+and ``"deepstate"`` narrow it to one input. Where polygons and the area table both exist
+for a date they must agree within :data:`AGREEMENT_KM2`, or a
+:class:`~frontline.errors.FrontlineWarning` says by how much they differ.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .area import geodesic_area_km2, km2_to_mi2
+from .errors import FrontlineWarning, SnapshotGapError
+from .history import History
+from .layers import preset_layers
+
+__all__ = [
+    "AGREEMENT_KM2",
+    "GAP_POLICIES",
+    "MONTHLY_COLUMNS",
+    "Snapshot",
+    "Change",
+    "snapshot",
+    "change",
+    "monthly_changes",
+    "monthly_gains",
+]
+
+GAP_POLICIES = ("error", "previous", "interpolate")
+
+#: Largest difference (km²) tolerated between a polygon total and the area table's.
+AGREEMENT_KM2 = 0.5
+
+MONTHLY_COLUMNS = [
+    "period", "start_date", "end_date", "start_snapshot", "end_snapshot", "start_input",
+    "end_input", "source", "preset", "exact", "gap_policy", "total_start_km2",
+    "total_end_km2", "net_km2", "net_mi2", "gained_km2", "lost_km2", "gained_mi2",
+    "lost_mi2", "note",
+]
+
+_AREA_INPUTS = ("isw-areas",)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The total measured for one requested date, and how it was obtained."""
+
+    requested: pd.Timestamp
+    used: tuple  # the snapshot dates used (two when interpolated)
+    input: str  # "isw", "isw-areas", "deepstate", ... ("a/b" when interpolated across two)
+    total_km2: float
+    geometry: object = field(default=None, repr=False)  # union (EPSG:4326), None without polygons
+    exact: bool = True
+    method: str = "exact"  # "exact", "previous" or "interpolate"
+    files: tuple = ()
+
+    @property
+    def label(self) -> str:
+        """The snapshot date(s) used, e.g. ``2024-09-29`` or ``2024-09-29/2024-10-01``."""
+        return "/".join(f"{d:%Y-%m-%d}" for d in self.used)
+
+    def describe(self) -> str:
+        if self.method == "exact":
+            return f"{self.requested:%Y-%m-%d} ({self.input})"
+        if self.method == "previous":
+            return (f"{self.requested:%Y-%m-%d} has no snapshot: used the previous one, "
+                    f"{self.label} ({self.input})")
+        return (f"{self.requested:%Y-%m-%d} has no snapshot: interpolated between "
+                f"{self.label} ({self.input})")
+
+
+@dataclass(frozen=True)
+class Change:
+    """The change of a preset's total between two dates."""
+
+    start: Snapshot
+    end: Snapshot
+    source: str
+    preset: str
+    net_km2: float
+    gained_km2: float
+    lost_km2: float
+    gained: object = field(default=None, repr=False)
+    lost: object = field(default=None, repr=False)
+
+    @property
+    def exact(self) -> bool:
+        return self.start.exact and self.end.exact
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row: dates, snapshots used, totals, net/gained/lost in km² and mi²."""
+        notes = [s.describe() for s in (self.start, self.end) if s.method != "exact"]
+        row = {
+            "start_date": self.start.requested, "end_date": self.end.requested,
+            "start_snapshot": self.start.label, "end_snapshot": self.end.label,
+            "start_input": self.start.input, "end_input": self.end.input,
+            "source": _combined_source(self.start.input, self.end.input),
+            "preset": self.preset, "exact": self.exact,
+            "total_start_km2": self.start.total_km2, "total_end_km2": self.end.total_km2,
+            "net_km2": self.net_km2, "net_mi2": km2_to_mi2(self.net_km2),
+            "gained_km2": self.gained_km2, "lost_km2": self.lost_km2,
+            "gained_mi2": km2_to_mi2(self.gained_km2), "lost_mi2": km2_to_mi2(self.lost_km2),
+            "note": "; ".join(notes),
+        }
+        return pd.DataFrame([row])
+
+    def polygons(self) -> gpd.GeoDataFrame:
+        """Gained and lost territory as a GeoDataFrame (``kind``, ``area_km2``) for mapping."""
+        rows = []
+        for kind, geometry in (("gained", self.gained), ("lost", self.lost)):
+            if geometry is None:
+                continue
+            parts = shapely.get_parts(geometry)
+            parts = parts[shapely.area(parts) > 0] if len(parts) else parts
+            for part in parts:
+                rows.append({"kind": kind, "start_date": self.start.requested,
+                             "end_date": self.end.requested, "geometry": part})
+        frame = gpd.GeoDataFrame(rows, columns=["kind", "start_date", "end_date", "geometry"],
+                                 geometry="geometry", crs="EPSG:4326")
+        frame["area_km2"] = geodesic_area_km2(frame.geometry.values)
+        return frame
+
+
+def _combined_source(*inputs: str) -> str:
+    seen = []
+    for value in inputs:
+        for part in value.split("/"):
+            if part not in seen:
+                seen.append(part)
+    return "+".join(seen)
+
+
+def _inputs(source: str | None) -> tuple[str, ...]:
+    return ("isw", "isw-areas") if source is None else (source,)
+
+
+def _default_preset(source: str | None, preset: str | None) -> str:
+    if preset is not None:
+        return preset
+    return "deepstate" if source == "deepstate" else "afp"
+
+
+class _Totals:
+    """Which dates each input can measure for a preset, and the totals on them."""
+
+    def __init__(self, history: History, source: str | None, preset: str):
+        self.history = history
+        self.preset = preset
+        self.layers = preset_layers(preset)
+        self.inputs = _inputs(source)
+        known = set(history.sources)
+        if not known & set(self.inputs):
+            raise SnapshotGapError(
+                f"No {' or '.join(self.inputs)} data in this history (it has: "
+                f"{', '.join(sorted(known)) or 'nothing'}): check the data directory."
+            )
+        self.by_date: dict[pd.Timestamp, str] = {}
+        for name in reversed(self.inputs):  # earlier inputs take precedence
+            if name in known:
+                for date in history.dates(name, self.layers):
+                    self.by_date[pd.Timestamp(date)] = name
+        if not self.by_date:
+            raise SnapshotGapError(
+                f"No date has every layer of preset {preset!r} ({', '.join(self.layers)}) "
+                f"in {' or '.join(self.inputs)}: choose another preset or source."
+            )
+        self.dates = pd.DatetimeIndex(sorted(self.by_date))
+
+    def neighbours(self, date: pd.Timestamp):
+        before = self.dates[self.dates < date]
+        after = self.dates[self.dates > date]
+        return (before[-1] if len(before) else None), (after[0] if len(after) else None)
+
+    def gap_message(self, date: pd.Timestamp, purpose: str = "") -> str:
+        before, after = self.neighbours(date)
+        near = " and ".join(f"{d:%Y-%m-%d}" for d in (before, after) if d is not None)
+        return (f"{date:%Y-%m-%d}{f' ({purpose})' if purpose else ''} has no "
+                f"{'/'.join(self.inputs)} snapshot; nearest: {near or 'none'}")
+
+    def measure(self, date: pd.Timestamp) -> tuple[float, object, tuple]:
+        """Total, union geometry (None for area inputs) and files, on a snapshot date."""
+        name = self.by_date[date]
+        layers = self.history.resolve_layers(name, date, self.layers)
+        files = tuple(self.history.provenance(name, date, layer) for layer in layers)
+        if name in _AREA_INPUTS:
+            total = float(sum(self.history.area_km2(name, date, layer) for layer in layers))
+            return total, None, files
+        key = ("union", name, date, layers)
+        cache = self.history._cache
+        if key not in cache:
+            union = shapely.union_all([self.history.geometry(name, date, layer)
+                                       for layer in layers])
+            cache[key] = (union, float(geodesic_area_km2(union)))
+        union, total = cache[key]
+        self._check_agreement(name, date, layers, total)
+        return total, union, files
+
+    def _check_agreement(self, name, date, layers, total) -> None:
+        if name != "isw" or "isw-areas" not in self.inputs:
+            return
+        if date not in self.history.dates("isw-areas", self.layers):
+            return
+        table_layers = self.history.resolve_layers("isw-areas", date, self.layers)
+        table = sum(self.history.area_km2("isw-areas", date, layer) for layer in table_layers)
+        if abs(table - total) > AGREEMENT_KM2:
+            warnings.warn(
+                f"{date:%Y-%m-%d}: polygons give {total:,.2f} km² but the area table gives "
+                f"{table:,.2f} km² for preset {self.preset!r} (difference "
+                f"{total - table:+.2f} km²); the polygons are used.",
+                FrontlineWarning, stacklevel=3,
+            )
+
+    def snapshot(self, date, gap_policy: str) -> Snapshot:
+        date = pd.Timestamp(date).normalize()
+        if gap_policy not in GAP_POLICIES:
+            raise ValueError(f"Unknown gap policy {gap_policy!r}: choose one of "
+                             f"{', '.join(GAP_POLICIES)}.")
+        if date in self.by_date:
+            total, geometry, files = self.measure(date)
+            return Snapshot(date, (date,), self.by_date[date], total, geometry, True, "exact",
+                            files)
+        before, after = self.neighbours(date)
+        if gap_policy == "previous" and before is not None:
+            total, geometry, files = self.measure(before)
+            return Snapshot(date, (before,), self.by_date[before], total, geometry, False,
+                            "previous", files)
+        if gap_policy == "interpolate" and before is not None and after is not None:
+            (t0, _, f0), (t1, _, f1) = self.measure(before), self.measure(after)
+            weight = (date - before).days / (after - before).days
+            total = t0 + weight * (t1 - t0)
+            inputs = "/".join(dict.fromkeys([self.by_date[before], self.by_date[after]]))
+            return Snapshot(date, (before, after), inputs, total, None, False, "interpolate",
+                            f0 + f1)
+        hint = {
+            "error": "pass gap_policy='previous' or 'interpolate' (--gap-policy) to use them; "
+                     "the result will be marked exact=False",
+            "previous": "there is no earlier snapshot to fall back on",
+            "interpolate": "interpolation needs a snapshot on both sides",
+        }[gap_policy]
+        raise SnapshotGapError(f"{self.gap_message(date)}: {hint}.")
+
+
+def snapshot(history: History, date, *, source: str | None = None, preset: str | None = None,
+             gap_policy: str = "error") -> Snapshot:
+    """The total of a preset on one date, saying which snapshot produced it.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, pandas as pd
+    >>> from shapely.geometry import box
+    >>> frame = gpd.GeoDataFrame({"date": pd.to_datetime(["2024-01-31"]), "layer": ["control"]},
+    ...                          geometry=[box(37.0, 48.0, 37.1, 48.1)], crs="EPSG:4326")
+    >>> snap = snapshot(History.from_frame(frame), "2024-01-31", source="user", preset="control")
+    >>> round(snap.total_km2, 2), snap.exact
+    (82.54, True)
+    """
+    preset = _default_preset(source, preset)
+    return _Totals(history, source, preset).snapshot(date, gap_policy)
+
+
+def _change(totals: _Totals, start, end, gap_policy: str, source) -> Change:
+    s = totals.snapshot(start, gap_policy)
+    e = totals.snapshot(end, gap_policy)
+    net = e.total_km2 - s.total_km2
+    gained = lost = None
+    gained_km2 = lost_km2 = np.nan
+    if s.geometry is not None and e.geometry is not None:
+        gained = shapely.difference(e.geometry, s.geometry)
+        lost = shapely.difference(s.geometry, e.geometry)
+        gained_km2 = float(geodesic_area_km2(gained))
+        lost_km2 = float(geodesic_area_km2(lost))
+    return Change(s, e, _combined_source(s.input, e.input), totals.preset, net, gained_km2,
+                  lost_km2, gained, lost)
+
+
+def change(history: History, start, end, *, source: str | None = None,
+           preset: str | None = None, gap_policy: str = "error") -> Change:
+    """Compare a preset's total on two dates: net, gross gained and gross lost.
+
+    Parameters
+    ----------
+    history : History
+    start, end : date-like
+    source : {None, "isw", "isw-areas", "isw-weekly", "deepstate"} or a user source name
+        None: ISW polygons where they exist, else the ISW area table.
+    preset : {"afp", "control", "deepstate"}, optional
+        Default ``afp`` (``deepstate`` for the DeepState source).
+    gap_policy : {"error", "previous", "interpolate"}
+
+    Returns
+    -------
+    Change
+        ``gained``/``lost`` geometries and km² are present only when both ends have
+        polygons; ``gained_km2 − lost_km2 == net_km2`` then holds to rounding.
+    """
+    preset = _default_preset(source, preset)
+    totals = _Totals(history, source, preset)
+    return _change(totals, start, end, gap_policy, source)
+
+
+def _month_ends(start: str | None, end: str | None, through, dates: pd.DatetimeIndex):
+    """(period, start_date, end_date) for each month in range."""
+    through = pd.Timestamp(through).normalize() if through is not None else None
+    first = pd.Period(start, "M") if start else (dates[0] + pd.offsets.MonthBegin(1)).to_period("M")
+    if end:
+        last = pd.Period(end, "M")
+    elif through is not None:
+        last = through.to_period("M")
+    else:
+        last = (dates[-1] + pd.Timedelta(days=1)).to_period("M") - 1
+    if through is not None and through.to_period("M") != last:
+        raise ValueError(
+            f"--through {through:%Y-%m-%d} must fall in the last month ({last}): it ends "
+            "that month early."
+        )
+    if last < first:
+        raise ValueError(f"The end month {last} is before the start month {first}.")
+    periods = []
+    for month in pd.period_range(first, last, freq="M"):
+        start_date = (month - 1).to_timestamp(how="end").normalize()
+        end_date = month.to_timestamp(how="end").normalize()
+        if month == last and through is not None:
+            end_date = through
+        periods.append((str(month), start_date, end_date))
+    return periods
+
+
+def monthly_changes(history: History, /, *, start: str | None = None, end: str | None = None,
+                    through=None, preset: str | None = None, source: str | None = None,
+                    gap_policy: str = "error") -> list[tuple[str, Change]]:
+    """The :class:`Change` of every month from ``start`` to ``end`` (``YYYY-MM``).
+
+    A month runs from the last day of the previous month to its own last day, or to
+    ``through`` (a date in the last month) for a partial month. With
+    ``gap_policy="error"`` every missing date is checked first and reported in one error.
+    """
+    preset = _default_preset(source, preset)
+    totals = _Totals(history, source, preset)
+    periods = _month_ends(start, end, through, totals.dates)
+    if gap_policy == "error":
+        missing = []
+        for period, start_date, end_date in periods:
+            for date, role in ((start_date, f"start of {period}"), (end_date, f"end of {period}")):
+                if date not in totals.by_date:
+                    missing.append(totals.gap_message(date, role))
+        if missing:
+            raise SnapshotGapError(
+                "Missing snapshots: " + "; ".join(dict.fromkeys(missing))
+                + ". Pass --gap-policy previous or interpolate (gap_policy=) to use the "
+                "nearest snapshots; those rows are then marked exact=false."
+            )
+    return [(period, _change(totals, s, e, gap_policy, source)) for period, s, e in periods]
+
+
+def monthly_gains(history: History, /, *, start: str | None = None, end: str | None = None,
+                  through=None, preset: str | None = None, source: str | None = None,
+                  gap_policy: str = "error") -> pd.DataFrame:
+    """The monthly table: one row per month with net, gained and lost km²/mi².
+
+    Columns: :data:`MONTHLY_COLUMNS` (``period, start_date, end_date, start_snapshot,
+    end_snapshot, start_input, end_input, source, preset, exact, gap_policy,
+    total_start_km2, total_end_km2, net_km2, net_mi2, gained_km2, lost_km2, gained_mi2,
+    lost_mi2, note``). See :func:`monthly_changes` for the arguments and the module
+    docs for the method.
+    """
+    rows = []
+    for period, result in monthly_changes(history, start=start, end=end, through=through,
+                                          preset=preset, source=source,
+                                          gap_policy=gap_policy):
+        row = result.to_frame()
+        row.insert(0, "period", period)
+        row["gap_policy"] = gap_policy
+        rows.append(row)
+    table = pd.concat(rows, ignore_index=True)
+    return table[MONTHLY_COLUMNS]
