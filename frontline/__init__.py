@@ -12,6 +12,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
 from .area import KM2_PER_MI2, geodesic_area_km2, km2_to_mi2
+from .change import Change, Snapshot, change, monthly_changes, monthly_gains, snapshot
 from .errors import (
     DataDirError,
     DuplicateSnapshotError,
@@ -38,6 +39,12 @@ __all__ = [
     "PRESETS",
     "SOURCES",
     "History",
+    "Change",
+    "Snapshot",
+    "change",
+    "monthly_changes",
+    "monthly_gains",
+    "snapshot",
     "DataDirError",
     "DuplicateSnapshotError",
     "FrontlineError",

@@ -15,8 +15,24 @@ HOW_TO_GET_DATA = (
 )
 
 
+def cache_dir() -> Path:
+    """The user cache folder ``frontline fetch`` fills when no data directory is set.
+
+    ``platformdirs.user_cache_dir("frontline")`` (``~/.cache/frontline`` on Linux,
+    ``$XDG_CACHE_HOME/frontline`` when that is set). Nothing is created here.
+    """
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("frontline"))
+
+
+def _holds_fetched_data(path: Path) -> bool:
+    return any((path / name).is_dir() for name in ("isw", "deepstate"))
+
+
 def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
-    """Return the data directory: the argument, else ``$FRONTLINE_DATA_DIR``.
+    """Return the data directory: the argument, else ``$FRONTLINE_DATA_DIR``, else the
+    user cache folder (:func:`cache_dir`) when ``frontline fetch`` has filled it.
 
     Raises
     ------
@@ -25,6 +41,8 @@ def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
     """
     if data_dir is None:
         data_dir = os.environ.get(ENV_DATA_DIR) or None
+    if data_dir is None and _holds_fetched_data(cache_dir()):
+        data_dir = cache_dir()
     if data_dir is None:
         raise DataDirError(f"No data directory configured: {HOW_TO_GET_DATA}.")
     path = Path(data_dir).expanduser()

@@ -103,10 +103,12 @@ class History:
                     f"the columns (it has {list(frame.columns)})."
                 )
         frame = frame.to_crs("EPSG:4326")
+        canonical = frame[layer].astype(str).map(canonical_layer)
         rows = []
-        for (when, name), part in frame.groupby([date, layer], sort=True):
-            row = readers._row(source, pd.Timestamp(when), str(name), "<GeoDataFrame>", "",
-                               part)
+        for (when, name), part in frame.groupby([frame[date], canonical], sort=True):
+            names = ", ".join(dict.fromkeys(part[layer].astype(str)))
+            row = readers._row(source, pd.Timestamp(when), name, "<GeoDataFrame>", "", part)
+            row["layer_name"] = names
             rows.append(row)
         table = readers.canonical_frame(rows)
         return cls.from_canonical(table)

@@ -197,7 +197,7 @@ def _zip_members(path: Path) -> list[str]:
 def _vsi(path: Path, member: str) -> str:
     if ".zip/" in member:
         inner, rest = member.split(".zip/", 1)
-        return f"/vsizip//vsizip/{path}/{inner}.zip/{rest}"
+        return f"/vsizip/{{/vsizip/{path}/{inner}.zip}}/{rest}"
     return f"/vsizip/{path}/{member}"
 
 

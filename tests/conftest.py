@@ -1,0 +1,49 @@
+"""Shared fixtures. Real-data tests read FRONTLINE_DATA_DIR (set by .ci/run).
+
+A test that needs the real data FAILS (never skips) when FRONTLINE_DATA_DIR is set but
+the files are missing; it skips only when the variable is not set at all.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+
+def _real_data_dir() -> Path:
+    value = os.environ.get("FRONTLINE_DATA_DIR")
+    if not value:
+        pytest.skip("FRONTLINE_DATA_DIR is not set (CI sets it to ../shared/data)")
+    path = Path(value)
+    for needed in ("isw/original_shapefiles_2024", "isw/area_tables", "deepstate/daily",
+                   "boundaries"):
+        if not (path / needed).is_dir():
+            pytest.fail(f"FRONTLINE_DATA_DIR={value} but {needed}/ is missing there")
+    return path
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """The real data directory (../shared/data in CI)."""
+    return _real_data_dir()
+
+
+@pytest.fixture(scope="session")
+def history(data_dir):
+    """Every source in the real data directory, loaded once (geometries read lazily)."""
+    import frontline
+
+    return frontline.load(data_dir)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
