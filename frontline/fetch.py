@@ -1,0 +1,377 @@
+"""Download the registry's files: hash-checked, atomic, with retries and a progress bar.
+
+:func:`fetch` puts files into the data layout (``isw/``, ``deepstate/``, ``boundaries/``)
+of a data directory: ``FRONTLINE_DATA_DIR`` when set, else the user cache folder.
+Downloads go through :func:`pooch.retrieve`: each file is written to a temporary name
+beside its target, its sha256 is checked, and only then is it moved into place, so a
+failed or interrupted download leaves nothing behind. Files already present are verified
+(sha256), not downloaded again; a present file whose hash is wrong is replaced.
+
+``FRONTLINE_MIRROR`` (or ``mirror=``) makes every download come from a local copy laid
+out like the data folder: a directory (files are copied) or a base URL (``<url>/<name>``).
+The same hash checks apply.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email.utils
+import gzip
+import hashlib
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import pandas as pd
+import pooch
+import requests
+from tqdm.auto import tqdm
+
+from ._config import ENV_DATA_DIR, cache_dir, resolve_data_dir
+from ._output import write_atomic
+from .errors import FrontlineError
+from .registry import ISW_TERMS, Entry, select_entries
+
+__all__ = ["ENV_MIRROR", "FetchError", "ensure_data", "fetch", "verify_file"]
+
+log = logging.getLogger(__name__)
+
+ENV_MIRROR = "FRONTLINE_MIRROR"
+
+#: HTTP statuses worth another try (rate limit, server trouble).
+RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+
+USER_AGENT = "frontline (https://github.com/; data fetcher)"
+
+
+class FetchError(FrontlineError):
+    """A download failed: unreachable, wrong hash, truncated, or not in the mirror."""
+
+
+# ----------------------------------------------------------------- HTTP with retries
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    """Seconds asked for by a ``Retry-After`` header (seconds or an HTTP date)."""
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def get_with_retries(session: requests.Session, url: str, *, retries: int = 3,
+                     backoff: float = 1.0, max_wait: float = 60.0, timeout: float = 60.0,
+                     **kwargs) -> requests.Response:
+    """GET ``url``, retrying connection errors and HTTP 429/5xx with exponential back-off.
+
+    A ``Retry-After`` header is honoured (capped at ``max_wait`` seconds). The last
+    response is returned whatever its status: callers check it.
+
+    Parameters
+    ----------
+    session : requests.Session
+    url : str
+    retries : int
+        Further attempts after the first one.
+    backoff : float
+        First wait in seconds; doubled at each retry.
+    max_wait, timeout : float
+        Longest wait between attempts; timeout of one request.
+    **kwargs
+        Passed to :meth:`requests.Session.get` (``params``, ``stream``...).
+    """
+    for attempt in range(retries + 1):
+        last = attempt == retries
+        try:
+            response = session.get(url, timeout=timeout, **kwargs)
+        except (requests.ConnectionError, requests.Timeout):
+            if last:
+                raise
+            time.sleep(min(backoff * 2 ** attempt, max_wait))
+            continue
+        if response.status_code in RETRY_STATUS and not last:
+            wait = _retry_after(response)
+            response.close()
+            log.info("%s: HTTP %s, retrying", url, response.status_code)
+            time.sleep(min(wait if wait is not None else backoff * 2 ** attempt, max_wait))
+            continue
+        return response
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+class _Downloader:
+    """A pooch downloader: local copies, or HTTP(S) with retries, counting into one bar."""
+
+    def __init__(self, session: requests.Session, *, retries: int, backoff: float,
+                 bar=None):
+        self.session = session
+        self.retries = retries
+        self.backoff = backoff
+        self.bar = bar
+
+    def __call__(self, url: str, output_file, pooch_obj, check_only: bool = False):
+        if check_only:
+            return True
+        if "://" not in url or url.startswith("file://"):
+            source = Path(url.removeprefix("file://"))
+            if not source.is_file():
+                raise FetchError(f"not in the mirror: {source} does not exist")
+            shutil.copyfile(source, output_file)
+            self._count(source.stat().st_size)
+            return None
+        for attempt in range(self.retries + 1):
+            try:
+                self._download(url, output_file)
+                return None
+            except (requests.exceptions.ChunkedEncodingError,
+                    requests.exceptions.ConnectionError) as err:
+                # A body cut short (or a dropped connection) is worth another try.
+                if attempt == self.retries:
+                    raise FetchError(f"the transfer was cut short ({_one_line(err)})") from err
+                time.sleep(self.backoff * 2 ** attempt)
+        return None  # pragma: no cover
+
+    def _download(self, url: str, output_file) -> None:
+        response = get_with_retries(self.session, url, retries=self.retries,
+                                    backoff=self.backoff, stream=True)
+        with response:
+            if response.status_code >= 400:
+                raise FetchError(f"HTTP {response.status_code} {response.reason}")
+            expected = int(response.headers.get("Content-Length") or 0)
+            written = 0
+            with open(output_file, "wb") as handle:
+                for chunk in response.iter_content(chunk_size=1 << 16):
+                    handle.write(chunk)
+                    written += len(chunk)
+                    self._count(len(chunk))
+        if expected and written != expected:
+            raise requests.exceptions.ChunkedEncodingError(
+                f"got {written} of {expected} bytes")
+
+    def _count(self, nbytes: int) -> None:
+        if self.bar is not None:
+            self.bar.update(nbytes)
+
+
+def _one_line(err: BaseException) -> str:
+    return " ".join(str(err).split())
+
+
+# ----------------------------------------------------------------- verification
+
+
+def _sha256(path: Path, *, gunzip: bool = False) -> str:
+    digest = hashlib.sha256()
+    opener = gzip.open if gunzip else open
+    with opener(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_file(path, entry: Entry) -> bool:
+    """Whether ``path`` holds ``entry``'s data (sha256; gzipped files by their content).
+
+    Examples
+    --------
+    >>> from frontline.registry import Entry
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "empty.txt"
+    >>> _ = path.write_bytes(b"")
+    >>> empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    >>> verify_file(path, Entry("empty.txt", "towns", "", empty, 0))
+    True
+    """
+    path = Path(path)
+    if not path.is_file():
+        return False
+    if _sha256(path) == entry.sha256:
+        return True
+    if entry.transform == "gzip" and entry.source_sha256:
+        # Our gzip of the original need not be byte-identical to the registry's copy.
+        try:
+            return _sha256(path, gunzip=True) == entry.source_sha256
+        except (OSError, EOFError, gzip.BadGzipFile):
+            return False
+    return False
+
+
+# ----------------------------------------------------------------- fetching
+
+
+def _source(entry: Entry, mirror: str | None) -> tuple[str, str, str]:
+    """(address, sha256 of what arrives, transform to apply) for one entry."""
+    if mirror:
+        if "://" in mirror and not mirror.startswith("file://"):
+            return f"{mirror.rstrip('/')}/{quote(entry.name)}", entry.sha256, ""
+        root = Path(mirror.removeprefix("file://")).expanduser()
+        return str(root / entry.name), entry.sha256, ""
+    if entry.transform:
+        return entry.url, entry.source_sha256, entry.transform
+    return entry.url, entry.sha256, ""
+
+
+@contextlib.contextmanager
+def _quiet_pooch():
+    logger = pooch.get_logger()
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _download(entry: Entry, target: Path, url: str, sha: str, transform: str,
+              downloader: _Downloader) -> None:
+    if not transform:
+        pooch.retrieve(url, known_hash=f"sha256:{sha}", fname=target.name,
+                       path=target.parent, downloader=downloader)
+        return
+    # Download the original beside the target, check it, then store it gzipped.
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".fetch-") as tmp:
+        raw = pooch.retrieve(url, known_hash=f"sha256:{sha}", fname="original",
+                             path=tmp, downloader=downloader)
+        write_atomic(target, gzip.compress(Path(raw).read_bytes(), compresslevel=9, mtime=0))
+
+
+def data_target(data_dir=None) -> Path:
+    """Where :func:`fetch` writes: ``data_dir``, else ``$FRONTLINE_DATA_DIR``, else the cache."""
+    chosen = data_dir or os.environ.get(ENV_DATA_DIR) or cache_dir()
+    return Path(chosen).expanduser()
+
+
+def fetch(names=(), /, *, data_dir=None, mirror=None, progress: bool = True,
+          retries: int = 3, backoff: float = 1.0, entries=None,
+          notice=None) -> pd.DataFrame:
+    """Download registry files into a data directory; verify the ones already there.
+
+    Parameters
+    ----------
+    names : iterable of str
+        Groups (``deepstate``, ``isw-history``...), files, folders or glob patterns of the
+        registry (see :func:`frontline.registry.select_entries`). Empty: everything.
+    data_dir : path-like, optional
+        Default: ``$FRONTLINE_DATA_DIR``, else the user cache folder.
+    mirror : str, optional
+        A directory or base URL laid out like the data folder. Default:
+        ``$FRONTLINE_MIRROR``.
+    progress : bool
+        One progress bar (bytes) over all downloads, on stderr.
+    retries, backoff
+        Further attempts after a failed request, and the first wait (doubled each time).
+    entries : dict, optional
+        A registry to use instead of :func:`frontline.registry.registry`.
+    notice : callable, optional
+        Receives ISW's terms before any copy of ISW data is downloaded. Default: print
+        them on stderr.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per file: ``name, group, status, size, path``; ``status`` is
+        ``present`` (verified), ``downloaded``, ``replaced`` (a corrupt copy was
+        replaced) or ``no address`` (only a mirror has it).
+
+    Raises
+    ------
+    FetchError
+        The first file that cannot be downloaded and verified; the files finished before
+        it stay (complete and verified), nothing partial is left.
+    KeyError
+        A name that matches nothing in the registry.
+    """
+    chosen = select_entries(names, entries=entries)
+    mirror = mirror if mirror is not None else (os.environ.get(ENV_MIRROR) or None)
+    dest = data_target(data_dir)
+    notice = notice or (lambda text: print(text, file=sys.stderr))
+
+    rows, todo = [], []
+    for entry in chosen:
+        target = dest / entry.name
+        if verify_file(target, entry):
+            rows.append((entry, "present", target))
+        elif not mirror and not entry.url:
+            rows.append((entry, "no address", target))
+        else:
+            todo.append((entry, "replaced" if target.exists() else "downloaded", target))
+    missing = [e.name for e, status, _ in rows if status == "no address"]
+    if missing:
+        log.warning("%d file(s) have no public address and no mirror is set (%s%s): set %s "
+                    "to a copy of the data folder to get them.", len(missing), missing[0],
+                    ", ..." if len(missing) > 1 else "", ENV_MIRROR)
+    if any(entry.isw_terms for entry, _, _ in todo):
+        notice(ISW_TERMS)
+
+    session = requests.Session()
+    session.headers["User-Agent"] = USER_AGENT
+    total = sum(entry.size for entry, _, _ in todo)
+    with (tqdm(total=total, unit="B", unit_scale=True, desc="fetching", disable=not progress,
+               file=sys.stderr) as bar, _quiet_pooch(), session):
+        downloader = _Downloader(session, retries=retries, backoff=backoff, bar=bar)
+        for entry, status, target in todo:
+            url, sha, transform = _source(entry, mirror)
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                _download(entry, target, url, sha, transform, downloader)
+            except (FetchError, ValueError, OSError, requests.RequestException) as err:
+                where = f"mirror {mirror}" if mirror else "its source"
+                raise FetchError(
+                    f"{entry.name}: download from {url} failed: {_one_line(err)}. Nothing "
+                    f"was written to {target}. Run `frontline fetch {entry.name}` again "
+                    f"later; if it keeps failing, {where} has changed: set {ENV_MIRROR} to "
+                    "a copy laid out like the data folder."
+                ) from err
+            rows.append((entry, status, target))
+    table = pd.DataFrame(
+        [{"name": e.name, "group": e.group, "status": s, "size": e.size, "path": str(p)}
+         for e, s, p in rows],
+        columns=["name", "group", "status", "size", "path"])
+    return table.sort_values("name").reset_index(drop=True)
+
+
+def ensure_data(groups=(), data_dir=None, progress: bool = True) -> Path:
+    """The data directory to use, fetching ``groups`` first when none is configured.
+
+    With ``data_dir`` or ``$FRONTLINE_DATA_DIR`` set, that folder is returned as it is
+    (it is the user's; nothing is downloaded into it). Otherwise the user cache folder is
+    filled with the registry's ``groups`` (files already there are verified, not
+    downloaded again) and returned: the main command works on a fresh machine.
+
+    Parameters
+    ----------
+    groups : iterable of str
+        Registry groups or names (see :func:`fetch`), e.g. ``["isw-areas"]``.
+    data_dir : path-like, optional
+    progress : bool
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    DataDirError
+        ``data_dir`` (or ``$FRONTLINE_DATA_DIR``) names a folder that does not exist.
+    FetchError
+        A download failed.
+    """
+    configured = data_dir or os.environ.get(ENV_DATA_DIR) or None
+    if configured is not None:
+        return resolve_data_dir(configured)
+    dest = cache_dir()
+    fetch(list(groups), data_dir=dest, progress=progress)
+    return dest
