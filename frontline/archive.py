@@ -1,0 +1,555 @@
+"""An append-only local archive of dated layers, with vintages, in GeoParquet.
+
+ISW redraws its past polygons and renames its services; a figure is only reproducible if
+the data it came from is kept. The archive keeps every version ("vintage") of every
+(source, date, layer) it has been given and never overwrites one::
+
+    <root>/manifest.parquet                 one row per stored layer vintage (the index)
+    <root>/segments/<stamp>-<id>.parquet    GeoParquet, one file per import or snapshot
+    <root>/raw/<sha256>.geojson.gz          raw responses of ArcGIS snapshots
+
+Manifest columns: ``source, date, layer, layer_name, vintage, imported_at, sha256,
+geometry_sha256, file, member, n_features, n_repaired, segment, row, provenance``
+(``sha256`` is the input file's, ``provenance`` a JSON text: service URL, retrieval time,
+feature counts...). ``imported_at`` is UTC.
+
+Rules:
+
+- The same bytes imported again change nothing (the file's sha256 is already listed).
+- A different file for a (source, date, layer) already held adds vintage n + 1 if its
+  geometry differs from the latest vintage's; an identical geometry adds nothing.
+- Analyses use the latest vintage of each key by default; ``as_of`` pins them to the
+  vintages the archive held at that time ("data as of").
+- Every write goes to a temporary name and is renamed into place; the manifest is
+  replaced last. A failed or killed import leaves the archive as it was.
+
+The archive lives in ``$FRONTLINE_ARCHIVE``, else in the user data folder
+(``platformdirs.user_data_dir("frontline")/archive``): it is data, not a cache.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import gzip
+import hashlib
+import json
+import logging
+import os
+import uuid
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import shapely
+from tqdm.auto import tqdm
+
+from . import readers
+from ._output import write_atomic
+from .errors import FrontlineError, ReadError
+from .history import History
+
+__all__ = [
+    "ENV_ARCHIVE",
+    "MANIFEST_COLUMNS",
+    "ArchiveError",
+    "add_layers",
+    "archive_dir",
+    "archive_gaps",
+    "archive_status",
+    "import_paths",
+    "load_history",
+    "read_manifest",
+]
+
+log = logging.getLogger(__name__)
+
+ENV_ARCHIVE = "FRONTLINE_ARCHIVE"
+MANIFEST = "manifest.parquet"
+KEY = ["source", "date", "layer"]
+MANIFEST_COLUMNS = [
+    "source", "date", "layer", "layer_name", "vintage", "imported_at", "sha256",
+    "geometry_sha256", "file", "member", "n_features", "n_repaired", "segment", "row",
+    "provenance",
+]
+_DTYPES = {"vintage": "int64", "n_features": "int64", "n_repaired": "int64", "row": "int64"}
+
+# Folders of a data directory that hold no layers.
+_SKIP_DIRS = ("boundaries", "extra", "area_tables", "archive")
+
+
+class ArchiveError(FrontlineError):
+    """The archive cannot be read or written, or holds nothing for the request."""
+
+
+def archive_dir(root=None) -> Path:
+    """The archive folder: ``root``, else ``$FRONTLINE_ARCHIVE``, else the user data folder.
+
+    Nothing is created here.
+    """
+    if root is None:
+        root = os.environ.get(ENV_ARCHIVE) or None
+    if root is None:
+        import platformdirs
+
+        root = Path(platformdirs.user_data_dir("frontline")) / "archive"
+    return Path(root).expanduser()
+
+
+# ------------------------------------------------------------------- manifest
+
+
+def _empty_manifest() -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype="object") for c in MANIFEST_COLUMNS})
+    frame["date"] = frame["date"].astype("datetime64[ns]")
+    frame["imported_at"] = frame["imported_at"].astype("datetime64[ns]")
+    return frame.astype(_DTYPES)
+
+
+def read_manifest(root=None) -> pd.DataFrame:
+    """The archive's manifest: one row per stored layer vintage (empty if no archive yet).
+
+    Raises
+    ------
+    ArchiveError
+        The manifest exists but cannot be read.
+    """
+    path = archive_dir(root) / MANIFEST
+    if not path.exists():
+        return _empty_manifest()
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as err:  # pyarrow raises several types for a damaged file
+        raise ArchiveError(
+            f"{path}: cannot read the archive manifest ({err}). Restore it from a backup; "
+            "segments/ still holds every layer."
+        ) from err
+    return frame[MANIFEST_COLUMNS]
+
+
+def _write_manifest(root: Path, manifest: pd.DataFrame) -> None:
+    """Replace the manifest atomically (temporary file, then rename)."""
+    table = manifest[MANIFEST_COLUMNS].reset_index(drop=True)
+    tmp = root / f".{MANIFEST}.{uuid.uuid4().hex}.part"
+    try:
+        table.to_parquet(tmp, index=False)
+        os.replace(tmp, root / MANIFEST)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _write_segment(path: Path, frame: gpd.GeoDataFrame) -> None:
+    """Write one GeoParquet segment atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.part")
+    try:
+        frame.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _locked(root: Path):
+    """One writer at a time (an advisory lock, released when the process dies)."""
+    root.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no lock
+        yield
+        return
+    with open(root / ".lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as err:
+            raise ArchiveError(
+                f"{root}: another frontline import or snapshot is writing to this archive: "
+                "wait for it to finish and run the command again."
+            ) from err
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# ------------------------------------------------------------------- writing
+
+
+def _geometry_sha256(geometry) -> str:
+    wkb = shapely.to_wkb(shapely.normalize(geometry), output_dimension=2)
+    return hashlib.sha256(wkb).hexdigest()
+
+
+def file_sha256(path) -> str:
+    """sha256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _utc_now() -> pd.Timestamp:
+    return pd.Timestamp(dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
+
+
+def add_layers(table: gpd.GeoDataFrame, /, *, root=None, sha256: str, provenance=None,
+               imported_at=None, raw: bytes | None = None) -> pd.DataFrame:
+    """Append canonical layer rows (see :mod:`frontline.readers`) to the archive.
+
+    Parameters
+    ----------
+    table : GeoDataFrame
+        Canonical rows (EPSG:4326), one per (source, date, layer).
+    root : path-like, optional
+        The archive (see :func:`archive_dir`).
+    sha256 : str
+        sha256 of the input the rows were read from (its identity).
+    provenance : dict, optional
+        Stored as JSON with each row (retrieval time, service URL...).
+    imported_at : timestamp, optional
+        The vintage time (UTC). Default: now.
+    raw : bytes, optional
+        The input's bytes, kept gzipped in ``raw/`` (used for ArcGIS snapshots).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per input row: ``source, date, layer, vintage, status`` with status
+        ``added`` (first vintage), ``new vintage`` or ``unchanged``.
+    """
+    return _append(archive_dir(root), [(table, sha256, provenance, raw)], imported_at)
+
+
+def _append(root: Path, batches, imported_at=None) -> pd.DataFrame:
+    """Append batches of (canonical table, file sha256, provenance, raw bytes) atomically."""
+    imported_at = _utc_now() if imported_at is None else pd.Timestamp(imported_at)
+    with _locked(root):
+        manifest = read_manifest(root)
+        latest = {}
+        if len(manifest):
+            last = manifest.sort_values("vintage").groupby(KEY, sort=False).tail(1)
+            latest = {(r.source, r.date, r.layer): (r.vintage, r.geometry_sha256)
+                      for r in last.itertuples()}
+        report, new_rows, geometries, raws = [], [], [], []
+        for table, sha, provenance, raw in batches:
+            for row in table.itertuples():
+                key = (row.source, pd.Timestamp(row.date), row.layer)
+                geom_sha = _geometry_sha256(row.geometry)
+                vintage, previous = latest.get(key, (0, None))
+                if previous == geom_sha:
+                    report.append((*key, vintage, "unchanged"))
+                    continue
+                latest[key] = (vintage + 1, geom_sha)
+                report.append((*key, vintage + 1, "added" if vintage == 0 else "new vintage"))
+                new_rows.append({
+                    "source": row.source, "date": key[1], "layer": row.layer,
+                    "layer_name": row.layer_name, "vintage": vintage + 1,
+                    "imported_at": imported_at, "sha256": sha, "geometry_sha256": geom_sha,
+                    "file": row.file, "member": row.member, "n_features": row.n_features,
+                    "n_repaired": row.n_repaired, "row": len(new_rows),
+                    "provenance": json.dumps(provenance or {}, sort_keys=True, default=str),
+                })
+                geometries.append(row.geometry)
+            if raw is not None:
+                raws.append((sha, raw))
+        report = pd.DataFrame(report, columns=["source", "date", "layer", "vintage", "status"])
+        if not new_rows:
+            return report
+        stamp = imported_at.strftime("%Y%m%dT%H%M%S")
+        segment = f"segments/{stamp}-{uuid.uuid4().hex[:12]}.parquet"
+        for row in new_rows:
+            row["segment"] = segment
+        rows = pd.DataFrame(new_rows)
+        frame = gpd.GeoDataFrame(rows[["row", "source", "date", "layer", "vintage"]],
+                                 geometry=list(geometries), crs="EPSG:4326")
+        written = []
+        try:
+            for sha, raw in raws:
+                path = root / "raw" / f"{sha}.geojson.gz"
+                if not path.exists():
+                    write_atomic(path, gzip.compress(raw, mtime=0))
+                    written.append(path)
+            _write_segment(root / segment, frame)
+            written.append(root / segment)
+            combined = pd.concat([manifest, rows[MANIFEST_COLUMNS]], ignore_index=True)
+            _write_manifest(root, combined.astype(_DTYPES))
+        except BaseException:
+            # The manifest was not replaced: remove what this import wrote, so the
+            # archive is exactly as it was.
+            for path in written:
+                path.unlink(missing_ok=True)
+            raise
+        return report
+
+
+def _layer_files(paths) -> list[Path]:
+    """Expand folders into the layer files frontline can import; keep files as given."""
+    files = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            for item in sorted(path.rglob("*")):
+                parts = item.relative_to(path).parts[:-1]
+                if any(p.startswith(_SKIP_DIRS) for p in parts) or not item.is_file():
+                    continue
+                if _reader(item) is not None:
+                    files.append(item)
+        elif path.is_file():
+            if _reader(path) is None:
+                raise ReadError(
+                    f"{path}: not a file frontline imports. Expected one of ISW's zips "
+                    "(nested zips included), a GeoJSON (.geojson, .geojson.gz), a TopoJSON "
+                    "or a DeepState file (deepstatemap_data_YYYYMMDD.geojson)."
+                )
+            files.append(path)
+        else:
+            raise ReadError(f"{path}: no such file or folder: check the path.")
+    return files
+
+
+def _reader(path: Path):
+    name = path.name.lower()
+    if name.startswith("deepstatemap_data_") and name.endswith(".geojson"):
+        return readers.read_deepstate
+    if name.endswith(".zip"):
+        return readers.read_isw_zip
+    if name.endswith((".geojson", ".geojson.gz")):
+        return readers.read_isw_geojson
+    if name.endswith(".topojson"):
+        return readers.read_topojson
+    return None
+
+
+def _read_layers(path: Path) -> gpd.GeoDataFrame:
+    with warnings.catch_warnings():
+        # ISW's "Measured 3D" polygons: M is dropped on purpose (the readers drop Z too).
+        warnings.filterwarnings("ignore", message="Measured \\(M\\) geometry types")
+        return _reader(path)(path)
+
+
+def import_paths(paths, /, *, root=None, imported_at=None,
+                 progress: bool = False) -> pd.DataFrame:
+    """Import layer files (or folders of them) into the archive, idempotently.
+
+    ISW's zips (nested zips of e-mailed bundles included), ISW GeoJSON (``.geojson``,
+    ``.geojson.gz``), Le Monde's TopoJSON and DeepState's daily files are read with the
+    readers of :mod:`frontline.readers`; folders are searched recursively (``boundaries``,
+    ``extra`` and ``area_tables`` folders are left out). A file whose bytes are already in
+    the archive is skipped without being read. Everything is written in one step: if any
+    file fails to read, nothing is imported.
+
+    Parameters
+    ----------
+    paths : iterable of path-like
+    root : path-like, optional
+        The archive (see :func:`archive_dir`).
+    imported_at : timestamp, optional
+        The vintage time (UTC). Default: now.
+    progress : bool
+        A progress bar over the files.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``source, date, layer, vintage, status, file``: one row per layer read; status
+        ``added``, ``new vintage`` or ``unchanged``.
+
+    Raises
+    ------
+    ReadError
+        A path that does not exist, is not a layer file, or cannot be read.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> report = import_paths([], root=tempfile.mkdtemp())
+    >>> list(report.columns)
+    ['source', 'date', 'layer', 'vintage', 'status', 'file']
+    """
+    root = archive_dir(root)
+    files = _layer_files(paths)
+    manifest = read_manifest(root)
+    known = manifest.groupby("sha256") if len(manifest) else None
+    batches, skipped = [], []
+    for path in tqdm(files, desc="importing", unit="file", disable=not progress):
+        sha = file_sha256(path)
+        if known is not None and sha in known.groups:
+            held = known.get_group(sha)
+            skipped += [(r.source, r.date, r.layer, r.vintage, "unchanged", str(path))
+                        for r in held.itertuples()]
+            continue
+        table = _read_layers(path)
+        batches.append((table, sha, {"kind": "import", "path": str(path)}, None))
+    columns = ["source", "date", "layer", "vintage", "status", "file"]
+    report = _append(root, batches, imported_at) if batches else pd.DataFrame()
+    if len(report):
+        report["file"] = [f for table, *_ in batches for f in table["file"]]
+    report = pd.concat([report, pd.DataFrame(skipped, columns=columns)], ignore_index=True)
+    report = report.reindex(columns=columns)
+    report["date"] = pd.to_datetime(report["date"]).astype("datetime64[ns]")
+    return report
+
+
+# ------------------------------------------------------------------- reading
+
+
+def _as_of_timestamp(as_of) -> pd.Timestamp:
+    """A time, or a date meaning the end of that day (UTC)."""
+    stamp = pd.Timestamp(as_of)
+    is_day = isinstance(as_of, dt.date) and not isinstance(as_of, dt.datetime)
+    if isinstance(as_of, str) and len(as_of.strip()) == 10:
+        is_day = True
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return stamp + pd.Timedelta(days=1) - pd.Timedelta(1, "ns") if is_day else stamp
+
+
+def _current(manifest: pd.DataFrame, as_of=None) -> pd.DataFrame:
+    """The vintage of each key analyses use: the latest one (held at ``as_of``)."""
+    if as_of is not None:
+        manifest = manifest[manifest["imported_at"] <= _as_of_timestamp(as_of)]
+    return (manifest.sort_values("vintage").groupby(KEY, sort=False).tail(1)
+            .sort_values(KEY).reset_index(drop=True))
+
+
+def _read_geometries(root: Path, rows: pd.DataFrame) -> np.ndarray:
+    """Geometries of manifest rows, one read per segment (WKB straight from Arrow)."""
+    out = np.empty(len(rows), dtype=object)
+    for segment, part in rows.groupby("segment", sort=False):
+        path = root / segment
+        try:
+            table = pq.read_table(path, columns=["row", "geometry"])
+        except Exception as err:
+            raise ArchiveError(
+                f"{path}: a segment of the archive is missing or damaged ({err}). Restore it "
+                "from a backup, or re-import its source files into a new archive."
+            ) from err
+        index = pd.Index(table.column("row").to_numpy())
+        wkb = table.column("geometry").to_numpy(zero_copy_only=False)
+        out[rows.index.get_indexer(part.index)] = shapely.from_wkb(
+            wkb[index.get_indexer(part["row"].to_numpy())])
+    return out
+
+
+def load_history(root=None, *, as_of=None, sources=None) -> History:
+    """A :class:`~frontline.history.History` of the archive's layers, geometries loaded.
+
+    Parameters
+    ----------
+    root : path-like, optional
+        The archive (see :func:`archive_dir`).
+    as_of : date, datetime or str, optional
+        Use the vintages the archive held at this time (UTC; a date means the end of that
+        day): "data as of". Default: the latest vintage of every layer.
+    sources : iterable of str, optional
+        Only these sources (``isw``, ``isw-weekly``, ``deepstate``...).
+
+    Raises
+    ------
+    ArchiveError
+        The archive is empty, or held nothing at ``as_of``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> load_history(tempfile.mkdtemp())  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    frontline.archive.ArchiveError: ...: the archive is empty...
+    """
+    root = archive_dir(root)
+    manifest = read_manifest(root)
+    if sources is not None:
+        manifest = manifest[manifest["source"].isin(list(sources))]
+    if manifest.empty:
+        raise ArchiveError(
+            f"{root}: the archive is empty{' for these sources' if sources else ''}: add data "
+            "with `frontline import PATH...` or `frontline snapshot isw`."
+        )
+    current = _current(manifest, as_of)
+    if current.empty:
+        first = manifest["imported_at"].min()
+        raise ArchiveError(
+            f"{root}: the archive held nothing as of {as_of} (its first vintage is from "
+            f"{first:%Y-%m-%d %H:%M:%S} UTC): pass a later as_of."
+        )
+    table = current[[c for c in readers.CANONICAL_COLUMNS if c != "geometry"]].copy()
+    table["geometry"] = _read_geometries(root, current)
+    table = gpd.GeoDataFrame(table, geometry="geometry", crs="EPSG:4326")
+    return History.from_canonical(table)
+
+
+# ------------------------------------------------------------------- status
+
+
+def archive_status(root=None, *, as_of=None) -> pd.DataFrame:
+    """Every (source, date, layer) held, its vintages and the one analyses use.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``source, date, layer, vintages, default_vintage, default_imported_at,
+        imported_at`` (``imported_at``: every vintage's time, oldest first).
+    """
+    manifest = read_manifest(root)
+    columns = ["source", "date", "layer", "vintages", "default_vintage",
+               "default_imported_at", "imported_at"]
+    if manifest.empty:
+        return pd.DataFrame(columns=columns)
+    current = _current(manifest, as_of).set_index(KEY)
+    grouped = manifest.sort_values("vintage").groupby(KEY)
+    frame = pd.DataFrame({
+        "vintages": grouped["vintage"].count(),
+        "imported_at": grouped["imported_at"].agg(
+            lambda s: ", ".join(f"{t:%Y-%m-%d %H:%M:%S}" for t in s)),
+    })
+    frame["default_vintage"] = current["vintage"].reindex(frame.index).astype("Int64")
+    frame["default_imported_at"] = current["imported_at"].reindex(frame.index)
+    return frame.reset_index()[columns]
+
+
+def archive_gaps(root=None) -> pd.DataFrame:
+    """Runs of missing days between each source's first and last date.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``source, first_missing, last_missing, days``, one row per run.
+    """
+    manifest = read_manifest(root)
+    rows = []
+    for source, dates in manifest.groupby("source")["date"]:
+        held = pd.DatetimeIndex(sorted(dates.unique()))
+        every = pd.date_range(held.min(), held.max(), freq="D")
+        missing = every.difference(held)
+        if missing.empty:
+            continue
+        run = (pd.Series(missing).diff() != pd.Timedelta(days=1)).cumsum()
+        for _, days in pd.Series(missing).groupby(run.to_numpy()):
+            rows.append((source, days.iloc[0], days.iloc[-1], len(days)))
+    return pd.DataFrame(rows, columns=["source", "first_missing", "last_missing", "days"])
+
+
+def archive_summary(root=None) -> pd.DataFrame:
+    """One row per source: dates held, first and last, missing days, layers, vintages."""
+    manifest = read_manifest(root)
+    gaps = archive_gaps(root)
+    rows = []
+    for source, part in manifest.groupby("source"):
+        keys = part.groupby(KEY).size()
+        rows.append({
+            "source": source,
+            "first": part["date"].min(), "last": part["date"].max(),
+            "dates": part["date"].nunique(),
+            "missing_days": int(gaps.loc[gaps["source"] == source, "days"].sum()),
+            "layers": ", ".join(sorted(part["layer"].unique())),
+            "layer_dates": len(keys),
+            "with_several_vintages": int((keys > 1).sum()),
+            "last_import": part["imported_at"].max(),
+        })
+    return pd.DataFrame(rows, columns=["source", "first", "last", "dates", "missing_days",
+                                       "layers", "layer_dates", "with_several_vintages",
+                                       "last_import"])
