@@ -92,6 +92,9 @@ class Snapshot:
     exact: bool = True
     method: str = "exact"  # "exact", "previous" or "interpolate"
     files: tuple = ()
+    #: Sum of the layers' own areas minus the area of their union (km²): how much ISW's
+    #: nominally disjoint layers overlap. NaN where only areas are known.
+    overlap_km2: float = np.nan
 
     @property
     def label(self) -> str:
@@ -216,14 +219,14 @@ class _Totals:
         return (f"{date:%Y-%m-%d}{f' ({purpose})' if purpose else ''} has no "
                 f"{'/'.join(self.inputs)} snapshot; nearest: {near or 'none'}")
 
-    def measure(self, date: pd.Timestamp) -> tuple[float, object, tuple]:
-        """Total, union geometry (None for area inputs) and files, on a snapshot date."""
+    def measure(self, date: pd.Timestamp) -> tuple[float, object, tuple, float]:
+        """Total, union geometry (None for area inputs), files and layer overlap on a date."""
         name = self.by_date[date]
         layers = self.history.resolve_layers(name, date, self.layers)
         files = tuple(self.history.provenance(name, date, layer) for layer in layers)
+        layer_sum = float(sum(self.history.area_km2(name, date, layer) for layer in layers))
         if name in _AREA_INPUTS:
-            total = float(sum(self.history.area_km2(name, date, layer) for layer in layers))
-            return total, None, files
+            return layer_sum, None, files, np.nan
         key = ("union", name, date, layers)
         cache = self.history._cache
         if key not in cache:
@@ -232,7 +235,7 @@ class _Totals:
             cache[key] = (union, float(geodesic_area_km2(union)))
         union, total = cache[key]
         self._check_agreement(name, date, layers, total)
-        return total, union, files
+        return total, union, files, layer_sum - total
 
     def _check_agreement(self, name, date, layers, total) -> None:
         if name != "isw" or "isw-areas" not in self.inputs:
@@ -255,16 +258,16 @@ class _Totals:
             raise ValueError(f"Unknown gap policy {gap_policy!r}: choose one of "
                              f"{', '.join(GAP_POLICIES)}.")
         if date in self.by_date:
-            total, geometry, files = self.measure(date)
+            total, geometry, files, overlap = self.measure(date)
             return Snapshot(date, (date,), self.by_date[date], total, geometry, True, "exact",
-                            files)
+                            files, overlap)
         before, after = self.neighbours(date)
         if gap_policy == "previous" and before is not None:
-            total, geometry, files = self.measure(before)
+            total, geometry, files, overlap = self.measure(before)
             return Snapshot(date, (before,), self.by_date[before], total, geometry, False,
-                            "previous", files)
+                            "previous", files, overlap)
         if gap_policy == "interpolate" and before is not None and after is not None:
-            (t0, _, f0), (t1, _, f1) = self.measure(before), self.measure(after)
+            (t0, _, f0, _), (t1, _, f1, _) = self.measure(before), self.measure(after)
             weight = (date - before).days / (after - before).days
             total = t0 + weight * (t1 - t0)
             inputs = "/".join(dict.fromkeys([self.by_date[before], self.by_date[after]]))
