@@ -11,6 +11,8 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
+from .arcgis import SnapshotError, snapshot_isw
+from .archive import ArchiveError, archive_status, import_paths, load_history
 from .area import KM2_PER_MI2, geodesic_area_km2, km2_to_mi2
 from .change import Change, Snapshot, change, monthly_changes, monthly_gains, snapshot
 from .errors import (
@@ -22,6 +24,7 @@ from .errors import (
     SnapshotGapError,
     UnknownLayerError,
 )
+from .fetch import FetchError, ensure_data
 from .history import SOURCES, History, load
 from .layers import LAYERS, PRESETS, canonical_layer
 from .readers import (
@@ -61,4 +64,12 @@ __all__ = [
     "read_isw_geojson",
     "read_isw_zip",
     "read_topojson",
+    "ArchiveError",
+    "FetchError",
+    "SnapshotError",
+    "archive_status",
+    "ensure_data",
+    "import_paths",
+    "load_history",
+    "snapshot_isw",
 ]

@@ -1,0 +1,148 @@
+"""Data commands: fetch, snapshot isw, import, archive status."""
+
+from __future__ import annotations
+
+import click
+
+from .arcgis import ENDPOINTS, snapshot_isw
+from .archive import (
+    archive_dir,
+    archive_gaps,
+    archive_status,
+    archive_summary,
+    import_paths,
+)
+from .cli import cli, emit, format_option
+from .fetch import data_target, fetch
+from .registry import GROUPS, registry_table, select_entries
+
+archive_option = click.option(
+    "--archive", "archive_root", type=click.Path(file_okay=False), default=None,
+    help="Archive folder (default: $FRONTLINE_ARCHIVE, else the user data folder).")
+
+
+@cli.command("fetch")
+@click.argument("names", nargs=-1)
+@click.option("--list", "list_only", is_flag=True,
+              help="List the registry's files (address, size, licence); download nothing.")
+@click.option("--mirror", default=None,
+              help="A directory or URL laid out like the data folder to download from "
+                   "(default: $FRONTLINE_MIRROR).")
+@format_option()
+@click.pass_context
+def fetch_command(ctx, names, list_only, mirror, fmt):
+    """Download the public inputs frontline knows into the data directory.
+
+    NAMES are groups, files or folders of the registry; none means everything. Groups:
+    deepstate, isw-history, isw-areas, isw-weekly, isw-extra, boundaries, towns.
+    Files go to --data-dir, else $FRONTLINE_DATA_DIR, else the user cache folder; files
+    already there are verified (sha256), not downloaded again. Copies of ISW data show
+    ISW's terms first.
+    """
+    entries = select_entries(names)
+    if list_only:
+        emit(registry_table(entries)[["name", "group", "size", "url", "licence"]], fmt)
+        return
+    dest = data_target(ctx.obj["data_dir"])
+    table = fetch(names, data_dir=dest, mirror=mirror, progress=ctx.obj["progress"])
+    summary = (table.groupby(["group", "status"]).agg(files=("name", "count"),
+                                                     mb=("size", "sum"))
+               .reset_index())
+    summary["mb"] = summary["mb"] / 1e6
+    summary["about"] = summary["group"].map(GROUPS)
+    emit(summary, fmt)
+    click.echo(f"data directory: {dest}", err=True)
+
+
+@cli.group("snapshot")
+def snapshot_group():
+    """Take live snapshots of published layers into the archive."""
+
+
+@snapshot_group.command("isw")
+@archive_option
+@click.option("--layer", "layers", multiple=True,
+              type=click.Choice([e.layer for e in ENDPOINTS]),
+              help="Only this layer (repeatable; default: every layer of the endpoint table).")
+@click.option("--on-empty", type=click.Choice(["error", "skip"]), default="error",
+              show_default=True, help="A layer with no features: fail, or leave it out.")
+@click.option("--date", "date", default=None,
+              help="Day the snapshot stands for (default: today, UTC).")
+@format_option()
+@click.pass_context
+def snapshot_isw_command(ctx, archive_root, layers, on_empty, date, fmt):
+    """Store today's state of ISW's public ArcGIS layers in the archive.
+
+    Every feature of each layer is read (page by page, EPSG:4326 GeoJSON) and stored
+    with its provenance: retrieval time, service URL and version, feature counts, sha256.
+    Nothing is stored unless every layer arrives complete. Base address:
+    $FRONTLINE_ARCGIS_URL, else ISW's ArcGIS organisation.
+    """
+    report = snapshot_isw(root=archive_root, layers=list(layers) or None, on_empty=on_empty,
+                          date=date, progress=ctx.obj["progress"])
+    emit(report, fmt)
+    click.echo(f"archive: {archive_dir(archive_root)}", err=True)
+
+
+@cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@archive_option
+@format_option()
+@click.pass_context
+def import_command(ctx, paths, archive_root, fmt):
+    """Add ISW zips (nested bundles too), GeoJSON, TopoJSON or DeepState files to the archive.
+
+    PATHS are files or folders (searched recursively). Importing the same bytes again
+    changes nothing; a different file for a date already held adds a new vintage.
+    """
+    report = import_paths(paths, root=archive_root, progress=ctx.obj["progress"])
+    emit(report, fmt)
+    counts = report["status"].value_counts().to_dict()
+    click.echo("archive: {} ({})".format(
+        archive_dir(archive_root),
+        ", ".join(f"{v} {k}" for k, v in counts.items()) or "nothing to import"), err=True)
+
+
+@cli.group("archive")
+def archive_group():
+    """Inspect the local archive of dated layers and their vintages."""
+
+
+_SHOW = ("all", "summary", "dates", "gaps", "vintages")
+
+
+@archive_group.command("status")
+@archive_option
+@click.option("--show", type=click.Choice(_SHOW), default="all", show_default=True,
+              help="Which table: per-source summary, every date held, runs of missing "
+                   "days, or the layers with several vintages (all: the last three).")
+@click.option("--as-of", "as_of", default=None,
+              help="Which vintage analyses would use as of this date or time (UTC).")
+@format_option()
+def archive_status_command(archive_root, show, as_of, fmt):
+    """List the archive's dates, gaps, vintages, and the vintage analyses use by default.
+
+    Analyses use the latest vintage of each (source, date, layer); pin them to an earlier
+    state with --as-of (frontline.archive.load_history(as_of=...)).
+    """
+    if show == "all" and fmt in ("csv", "json"):
+        raise click.UsageError("--format csv/json prints one table: choose it with --show.")
+    status = archive_status(archive_root, as_of=as_of)
+    tables = {
+        "summary": archive_summary(archive_root),
+        "dates": status,
+        "gaps": archive_gaps(archive_root),
+        "vintages": status[status["vintages"] > 1].reset_index(drop=True),
+    }
+    if show != "all":
+        emit(tables[show], fmt)
+        return
+    click.echo(f"archive: {archive_dir(archive_root)}", err=True)
+    for name in ("summary", "gaps", "vintages"):
+        click.echo(f"\n== {name} ==")
+        table = tables[name]
+        if table.empty:
+            click.echo("(none)")
+        else:
+            emit(table, fmt)
+
