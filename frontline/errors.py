@@ -10,6 +10,8 @@ __all__ = [
     "UnknownLayerError",
     "DuplicateSnapshotError",
     "SnapshotGapError",
+    "UnknownUnitError",
+    "AreaError",
     "FrontlineWarning",
 ]
 
@@ -36,6 +38,14 @@ class DuplicateSnapshotError(FrontlineError):
 
 class SnapshotGapError(FrontlineError):
     """A date needed by an analysis has no snapshot and the gap policy is ``"error"``."""
+
+
+class UnknownUnitError(FrontlineError):
+    """No administrative unit (or town) matches a name, or several match equally well."""
+
+
+class AreaError(FrontlineError):
+    """A custom area cannot be built: radius ≤ 0, a file without CRS, no land in Ukraine."""
 
 
 class FrontlineWarning(UserWarning):
