@@ -70,7 +70,7 @@ def change_command(ctx, start, end, source, preset, gap_policy, polygons, fmt):
             raise click.ClickException(
                 "No polygons for one of the dates (area table or interpolation): "
                 "--polygons needs polygon snapshots on both dates.")
-        write_atomic(polygons, result.polygons().to_json(drop_id=True))
+        write_atomic(polygons, result.polygons().to_json(drop_id=True, default=str))
     emit(result.to_frame(), fmt)
 
 

@@ -1,0 +1,108 @@
+"""The command line, run in-process: data on stdout, one clear error line otherwise."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from frontline.cli import cli
+
+
+def run(*args, env=None):
+    runner = CliRunner()
+    return runner.invoke(cli, ["-q", *args], env=env, catch_exceptions=False)
+
+
+def test_version():
+    result = run("--version")
+    assert result.exit_code == 0 and result.output.startswith("frontline, version ")
+
+
+def test_monthly_csv_reproduces_afp(data_dir):
+    result = run("--data-dir", str(data_dir), "monthly", "--start", "2024-08", "--end",
+                 "2024-10", "--through", "2024-10-27", "--gap-policy", "interpolate",
+                 "--format", "csv")
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(io.StringIO(result.output))
+    for column in ("period", "start_date", "end_date", "start_snapshot", "end_snapshot",
+                   "source", "exact", "total_start_km2", "total_end_km2", "net_km2",
+                   "net_mi2", "gained_km2", "lost_km2"):
+        assert column in table.columns
+    assert list(table["period"]) == ["2024-08", "2024-09", "2024-10"]
+    assert list(table["exact"]) == [True, False, False]
+    assert table["end_date"].iloc[-1] == "2024-10-27"
+    net = table["net_km2"].round().tolist()
+    assert net[0] == 477 and abs(net[1] - 459) < 4 and abs(net[2] - 478) < 2
+    assert round(table["net_mi2"].iloc[0]) == 184
+
+
+def test_monthly_gap_error_is_one_line_and_writes_nothing(data_dir, tmp_path):
+    out = tmp_path / "monthly.csv"
+    runner = CliRunner()
+    result = runner.invoke(cli, ["-q", "--data-dir", str(data_dir), "monthly", "--start",
+                                 "2024-09", "--end", "2024-09", "--output", str(out)])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "2024-09-30 (end of 2024-09) has no isw/isw-areas snapshot; nearest: " \
+           "2024-09-29 and 2024-10-01" in result.output
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_monthly_deepstate_json(data_dir):
+    result = run("--data-dir", str(data_dir), "monthly", "--source", "deepstate", "--start",
+                 "2024-08", "--end", "2024-10", "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert [r["period"] for r in rows] == ["2024-08", "2024-09", "2024-10"]
+    for row in rows:
+        assert row["source"] == "deepstate" and row["preset"] == "deepstate"
+        assert row["gained_km2"] - row["lost_km2"] == pytest.approx(row["net_km2"], abs=0.01)
+
+
+def test_change_with_polygons(data_dir, tmp_path):
+    out = tmp_path / "gained_lost.geojson"
+    result = run("--data-dir", str(data_dir), "change", "--from", "2024-09-29", "--to",
+                 "2024-10-26", "--source", "isw", "--polygons", str(out), "--format", "csv")
+    assert result.exit_code == 0, result.output
+    row = pd.read_csv(io.StringIO(result.output)).iloc[0]
+    assert row.gained_km2 - row.lost_km2 == pytest.approx(row.net_km2, abs=0.01)
+    import geopandas as gpd
+
+    polygons = gpd.read_file(out)
+    assert set(polygons["kind"]) == {"gained", "lost"}
+    assert polygons.loc[polygons["kind"] == "gained", "area_km2"].sum() == pytest.approx(
+        row.gained_km2, abs=0.01)
+
+
+def test_areas_markdown_one_date(data_dir):
+    result = run("--data-dir", str(data_dir), "areas", "--source", "isw", "--date",
+                 "2024-10-31", "--layer", "control", "--layer", "advances", "--format",
+                 "markdown")
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert lines[0].startswith("| date") and "area_km2" in lines[0] and "area_mi2" in lines[0]
+    assert len(lines) == 4  # header, rule, two layers
+    cells = {line.split("|")[3].strip(): line.split("|") for line in lines[2:]}
+    # control on 2024-10-31: the area table says 108,486.15 km².
+    assert float(cells["control"][4]) == pytest.approx(108486.15, abs=0.05)
+    assert "ukraine_control_map.zip" in cells["control"][6]
+
+
+def test_no_data_directory_one_line(monkeypatch):
+    monkeypatch.delenv("FRONTLINE_DATA_DIR", raising=False)
+    result = CliRunner().invoke(cli, ["monthly"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: No data directory configured")
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_bad_through_date(data_dir):
+    result = CliRunner().invoke(cli, ["-q", "--data-dir", str(data_dir), "monthly", "--start",
+                                      "2024-08", "--end", "2024-09", "--through",
+                                      "2024-10-27"])
+    assert result.exit_code == 1
+    assert "--through 2024-10-27 must fall in the last month (2024-09)" in result.output
