@@ -1,0 +1,253 @@
+"""The archive: idempotent imports, vintages, "data as of", atomic writes, status and gaps.
+
+Built on ISW's real zips of 2024-10-31 (bundled into one nested zip, as ISW e-mails them)
+and real DeepState files from FRONTLINE_DATA_DIR.
+"""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+from click.testing import CliRunner
+from shapely.geometry import box
+
+import frontline.archive as archive
+from frontline.archive import (
+    ArchiveError,
+    archive_gaps,
+    archive_status,
+    import_paths,
+    load_history,
+    read_manifest,
+)
+from frontline.area import geodesic_area_km2
+from frontline.cli import cli
+from frontline.errors import ReadError
+from frontline.readers import read_area_table, read_deepstate, read_isw_geojson, read_isw_zip
+
+DAY = "2024-10-31"
+FIRST = pd.Timestamp("2026-01-01 09:00")
+SECOND = pd.Timestamp("2026-02-01 09:00")
+
+
+def snapshot_of(root: Path) -> dict[str, bytes]:
+    """Every file of an archive (temporary ones included) with its bytes."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*")
+            if p.is_file() and p.name != ".lock"}
+
+
+@pytest.fixture(scope="module")
+def bundle(data_dir, tmp_path_factory) -> Path:
+    """ISW's eight layer zips of 2024-10-31 inside one zip (a nested bundle)."""
+    path = tmp_path_factory.mktemp("bundle") / "ISW_bundle_2024-10-31.zip"
+    with zipfile.ZipFile(path, "w") as outer:
+        for layer_zip in sorted((data_dir / "isw/original_shapefiles_2024" / DAY).glob("*.zip")):
+            outer.write(layer_zip, layer_zip.name)
+    return path
+
+
+@pytest.fixture(scope="module")
+def base_archive(bundle, tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("archive") / "archive"
+    import_paths([bundle], root=root, imported_at=FIRST)
+    return root
+
+
+@pytest.fixture
+def root(base_archive, tmp_path) -> Path:
+    """A private copy of the archive holding the 2024-10-31 bundle (vintage 1)."""
+    copy = tmp_path / "archive"
+    shutil.copytree(base_archive, copy)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def redrawn(data_dir, tmp_path_factory) -> Path:
+    """ISW's control layer of 2024-10-31 redrawn: a 0.2° square near Pokrovsk given back."""
+    control = read_isw_zip(data_dir / "isw/original_shapefiles_2024" / DAY
+                           / "ukraine_control_map.zip").geometry.iloc[0]
+    changed = control.difference(box(37.5, 47.9, 37.7, 48.1))
+    path = tmp_path_factory.mktemp("redrawn") / f"{DAY}_UkraineControlMap.geojson"
+    gpd.GeoDataFrame(geometry=[changed], crs="EPSG:4326").to_file(path, driver="GeoJSON")
+    return path
+
+
+def control_km2(history) -> float:
+    return history.area_km2("isw", DAY, "control")
+
+
+# ------------------------------------------------------------------ idempotence
+
+
+def test_nested_bundle_is_imported_layer_by_layer(base_archive):
+    manifest = read_manifest(base_archive)
+    assert sorted(manifest["layer"]) == sorted([
+        "control", "advances", "claimed", "counteroffensives", "partisan",
+        "kursk_ukrainian_advance", "kursk_russian_advances", "kursk_russian_claims"])
+    assert set(manifest["vintage"]) == {1}
+    assert manifest["member"].str.contains(".zip/").all()  # read through the nested zips
+
+
+def test_importing_the_same_bundle_twice_changes_nothing(root, bundle):
+    before = snapshot_of(root)
+    report = import_paths([bundle], root=root, imported_at=SECOND)
+    assert set(report["status"]) == {"unchanged"} and len(report) == 8
+    assert snapshot_of(root) == before
+
+
+def test_areas_from_the_archive_match_isw_area_table(root, data_dir):
+    # data/README.md: each layer's geodesic area equals the area table (rounded to
+    # 0.01 km²) to within about 0.01 km²; the readers measure control 0.02 km² above it.
+    table = read_area_table(data_dir / "isw/area_tables/sdspieg_daily_areas.json")
+    day = table[table["date"] == pd.Timestamp(DAY)].set_index("layer")["area_km2"]
+    history = load_history(root)
+    for layer in ("control", "advances", "claimed"):
+        assert history.area_km2("isw", DAY, layer) == pytest.approx(day[layer], abs=0.05)
+
+
+# ------------------------------------------------------------------ vintages
+
+
+def test_changed_file_adds_a_vintage_and_as_of_gives_the_earlier_figure(root, redrawn,
+                                                                        data_dir):
+    original_km2 = float(geodesic_area_km2(read_isw_zip(
+        data_dir / "isw/original_shapefiles_2024" / DAY / "ukraine_control_map.zip"
+    ).geometry.iloc[0]))
+    redrawn_km2 = float(geodesic_area_km2(read_isw_geojson(redrawn).geometry.iloc[0]))
+    assert original_km2 - redrawn_km2 > 100  # the square really changed the figure
+
+    report = import_paths([redrawn], root=root, imported_at=SECOND)
+    assert report[["layer", "vintage", "status"]].values.tolist() == [
+        ["control", 2, "new vintage"]]
+
+    status = archive_status(root).set_index("layer")
+    assert status.loc["control", "vintages"] == 2
+    assert status.loc["control", "default_vintage"] == 2
+    assert status.loc["control", "imported_at"] == "2026-01-01 09:00:00, 2026-02-01 09:00:00"
+    assert status.loc["advances", "vintages"] == 1
+
+    assert control_km2(load_history(root)) == pytest.approx(redrawn_km2, abs=1e-6)
+    assert control_km2(load_history(root, as_of="2026-01-15")) == pytest.approx(
+        original_km2, abs=1e-6)
+    assert control_km2(load_history(root, as_of="2026-02-01")) == pytest.approx(
+        redrawn_km2, abs=1e-6)  # a date means the end of that day
+    assert archive_status(root, as_of="2026-01-15").set_index("layer").loc[
+        "control", "default_vintage"] == 1
+
+
+def test_as_of_before_the_first_vintage_is_an_error(root):
+    with pytest.raises(ArchiveError, match="held nothing as of 2025-12-31"):
+        load_history(root, as_of="2025-12-31")
+
+
+def test_empty_archive_is_an_error(tmp_path):
+    with pytest.raises(ArchiveError, match="the archive is empty.*frontline import"):
+        load_history(tmp_path / "none")
+
+
+# ------------------------------------------------------------------ killed imports
+
+
+def _fail_manifest(monkeypatch):
+    def killed(*args, **kwargs):
+        raise RuntimeError("killed while writing the manifest")
+    monkeypatch.setattr(archive, "_write_manifest", killed)
+
+
+def _fail_segment(monkeypatch):
+    real = gpd.GeoDataFrame.to_parquet
+
+    def killed(self, path, *args, **kwargs):
+        real(self, path, *args, **kwargs)
+        Path(path).write_bytes(Path(path).read_bytes()[:100])  # half-written
+        raise RuntimeError("killed while writing the segment")
+    monkeypatch.setattr(gpd.GeoDataFrame, "to_parquet", killed)
+
+
+@pytest.mark.parametrize("kill", [_fail_manifest, _fail_segment],
+                         ids=["during-manifest", "during-segment"])
+def test_killed_import_leaves_the_archive_readable_and_unchanged(root, redrawn, monkeypatch,
+                                                                 kill):
+    before = snapshot_of(root)
+    km2 = control_km2(load_history(root))
+    kill(monkeypatch)
+    with pytest.raises(RuntimeError, match="killed while writing"):
+        import_paths([redrawn], root=root, imported_at=SECOND)
+    monkeypatch.undo()
+    assert snapshot_of(root) == before
+    assert control_km2(load_history(root)) == km2
+    # ... and the same import succeeds afterwards.
+    assert import_paths([redrawn], root=root)["status"].tolist() == ["new vintage"]
+
+
+def test_a_file_that_fails_to_read_imports_nothing(root, redrawn, tmp_path):
+    broken = tmp_path / "ukraine_control_map.zip"
+    broken.write_bytes(b"PK\x03\x04 not really a zip")
+    before = snapshot_of(root)
+    with pytest.raises(ReadError, match="not a readable zip"):
+        import_paths([redrawn, broken], root=root)
+    assert snapshot_of(root) == before
+
+
+def test_unknown_file_type_is_refused(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("hello")
+    with pytest.raises(ReadError, match="not a file frontline imports"):
+        import_paths([path], root=tmp_path / "archive")
+
+
+# ------------------------------------------------------------------ DeepState, gaps
+
+
+def test_deepstate_round_trip_and_gaps(data_dir, tmp_path):
+    # DeepState has no files for 2024-08-18 and 2024-08-19 (data/README.md); a file shows
+    # the day before its name, so 20240817 -> 08-16 and 20240820 -> 08-19.
+    files = [data_dir / "deepstate/daily" / f"deepstatemap_data_202408{d}.geojson"
+             for d in ("16", "17", "20")]
+    root = tmp_path / "archive"
+    report = import_paths(files, root=root)
+    assert report["date"].dt.strftime("%m-%d").tolist() == ["08-15", "08-16", "08-19"]
+    gaps = archive_gaps(root)
+    assert gaps.values.tolist() == [
+        ["deepstate", pd.Timestamp("2024-08-17"), pd.Timestamp("2024-08-18"), 2]]
+    history = load_history(root, sources=["deepstate"])
+    raw = read_deepstate(files[-1]).geometry.iloc[0]
+    assert shapely.equals_exact(history.geometry("deepstate", "2024-08-19", "occupied"), raw,
+                                tolerance=0)
+
+
+# ------------------------------------------------------------------ CLI
+
+
+def test_cli_import_then_status_lists_vintages(bundle, redrawn, tmp_path):
+    runner = CliRunner()
+    where = ["--archive", str(tmp_path / "a")]
+    first = runner.invoke(cli, ["-q", "import", str(bundle), *where, "--format", "csv"])
+    assert first.exit_code == 0, first.output
+    assert first.stdout.count(",added,") == 8
+    second = runner.invoke(cli, ["-q", "import", str(bundle), str(redrawn), *where])
+    assert second.exit_code == 0, second.output
+    assert "8 unchanged" in second.stderr and "1 new vintage" in second.stderr
+    status = runner.invoke(cli, ["archive", "status", *where, "--show", "vintages",
+                                 "--format", "csv"])
+    assert status.exit_code == 0, status.output
+    lines = status.stdout.strip().splitlines()
+    assert lines[0] == ("source,date,layer,vintages,default_vintage,default_imported_at,"
+                        "imported_at")
+    assert len(lines) == 2 and lines[1].startswith(f"isw,{DAY},control,2,2,")
+    everything = runner.invoke(cli, ["archive", "status", *where])
+    assert everything.exit_code == 0, everything.output
+    assert "== summary ==" in everything.stdout and "== gaps ==" in everything.stdout
+
+
+def test_cli_import_missing_path_is_one_line(tmp_path):
+    result = CliRunner().invoke(cli, ["import", str(tmp_path / "nope.zip"),
+                                      "--archive", str(tmp_path / "a")])
+    assert result.exit_code == 1
+    assert "no such file or folder" in result.output and "Traceback" not in result.output
