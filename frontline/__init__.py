@@ -16,6 +16,7 @@ from .archive import ArchiveError, archive_status, import_paths, load_history
 from .area import KM2_PER_MI2, geodesic_area_km2, km2_to_mi2
 from .change import Change, Snapshot, change, monthly_changes, monthly_gains, snapshot
 from .errors import (
+    AreaError,
     DataDirError,
     DuplicateSnapshotError,
     FrontlineError,
@@ -23,6 +24,7 @@ from .errors import (
     ReadError,
     SnapshotGapError,
     UnknownLayerError,
+    UnknownUnitError,
 )
 from .fetch import FetchError, ensure_data
 from .history import SOURCES, History, load
@@ -34,6 +36,15 @@ from .readers import (
     read_isw_zip,
     read_topojson,
 )
+from .regions import (
+    area_series,
+    areas_within,
+    breakdown,
+    distance_series,
+    distance_to,
+    monthly_by_unit,
+)
+from .units import area_from_spec, find_town, find_unit, load_towns, load_units
 
 __all__ = [
     "__version__",
@@ -72,4 +83,17 @@ __all__ = [
     "import_paths",
     "load_history",
     "snapshot_isw",
+    "AreaError",
+    "UnknownUnitError",
+    "area_from_spec",
+    "area_series",
+    "areas_within",
+    "breakdown",
+    "distance_series",
+    "distance_to",
+    "find_town",
+    "find_unit",
+    "load_towns",
+    "load_units",
+    "monthly_by_unit",
 ]

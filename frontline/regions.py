@@ -132,7 +132,7 @@ class UnitTiles:
         keys = shapely.to_wkb(clipped)
         result = np.empty(len(crossed))
         todo = []
-        for n, (tile, key) in enumerate(zip(crossed, keys)):
+        for n, (tile, key) in enumerate(zip(crossed, keys, strict=True)):
             seen = self._memo.get(tile)
             if seen is not None and seen[0] == key:
                 result[n] = seen[1]

@@ -333,7 +333,7 @@ def _load_hromadas(root: Path) -> gpd.GeoDataFrame:
     name_uk, name_en = _clean_names(table)
     codes = table["katotth"].astype(str)
     raions = _load_level(root, "raion")
-    raion_names = dict(zip(raions["code"].str[:6], raions["name_en"]))
+    raion_names = dict(zip(raions["code"].str[:6], raions["name_en"], strict=True))
     return _frame({"level": "hromada", "code": codes, "name_uk": name_uk, "name_en": name_en,
                    "oblast": codes.str[:4].map(lambda p: OBLASTS.get(p, (None,) * 3)[2]),
                    "raion": codes.str[:6].map(raion_names)}, table.geometry.values)
@@ -468,7 +468,7 @@ def find_unit(query: str, *, level: str | None = None, data_dir=None) -> gpd.Geo
 
 
 def _unknown_message(text, level, key, pool) -> str:
-    labels = dict(zip(pool["key"], pool["label"]))
+    labels = dict(zip(pool["key"], pool["label"], strict=True))
     close = difflib.get_close_matches(key, list(labels), n=5, cutoff=0.6)
     where = f" at level {level!r}" if level else ""
     hint = ("; closest: " + "; ".join(dict.fromkeys(labels[c] for c in close))) if close else ""
