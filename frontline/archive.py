@@ -61,7 +61,9 @@ __all__ = [
     "archive_gaps",
     "archive_status",
     "import_paths",
+    "layer_files",
     "load_history",
+    "read_layers",
     "read_manifest",
 ]
 
@@ -286,8 +288,14 @@ def _append(root: Path, batches, imported_at=None) -> pd.DataFrame:
         return report
 
 
-def _layer_files(paths) -> list[Path]:
-    """Expand folders into the layer files frontline can import; keep files as given."""
+def layer_files(paths) -> list[Path]:
+    """Expand folders into the layer files frontline can import; keep files as given.
+
+    Raises
+    ------
+    ReadError
+        A path that does not exist, or a file of a type frontline does not import.
+    """
     files = []
     for path in map(Path, paths):
         if path.is_dir():
@@ -323,7 +331,9 @@ def _reader(path: Path):
     return None
 
 
-def _read_layers(path: Path) -> gpd.GeoDataFrame:
+def read_layers(path) -> gpd.GeoDataFrame:
+    """Canonical rows of one layer file, with the reader its name calls for."""
+    path = Path(path)
     with warnings.catch_warnings():
         # ISW's "Measured 3D" polygons: M is dropped on purpose (the readers drop Z too).
         warnings.filterwarnings("ignore", message="Measured \\(M\\) geometry types")
@@ -370,7 +380,7 @@ def import_paths(paths, /, *, root=None, imported_at=None,
     ['source', 'date', 'layer', 'vintage', 'status', 'file']
     """
     root = archive_dir(root)
-    files = _layer_files(paths)
+    files = layer_files(paths)
     manifest = read_manifest(root)
     known = manifest.groupby("sha256") if len(manifest) else None
     batches, skipped = [], []
@@ -381,7 +391,7 @@ def import_paths(paths, /, *, root=None, imported_at=None,
             skipped += [(r.source, r.date, r.layer, r.vintage, "unchanged", str(path))
                         for r in held.itertuples()]
             continue
-        table = _read_layers(path)
+        table = read_layers(path)
         batches.append((table, sha, {"kind": "import", "path": str(path)}, None))
     columns = ["source", "date", "layer", "vintage", "status", "file"]
     report = _append(root, batches, imported_at) if batches else pd.DataFrame()
