@@ -105,7 +105,7 @@ def registry() -> dict[str, Entry]:
     columns = data["file_columns"]
     entries = {}
     for values in data["files"]:
-        row = dict(zip(columns, values))
+        row = dict(zip(columns, values, strict=True))
         source = data["sources"][row["source"]]
         url = (RAW_URL.format(repo=source["repo"], commit=source["commit"],
                               path=quote(row["path"]))
