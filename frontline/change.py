@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ._overlay import tile, tiled_difference
 from .area import geodesic_area_km2, km2_to_mi2
 from .errors import FrontlineWarning, SnapshotGapError
 from .history import History
@@ -207,6 +208,15 @@ class _Totals:
                 f"in {' or '.join(self.inputs)}: choose another preset or source."
             )
         self.dates = pd.DatetimeIndex(sorted(self.by_date))
+        self._tiles: dict[int, tuple] = {}
+
+    def tiles(self, union) -> dict:
+        """The tiles of a union measured here (cached in the history, see ``_overlay``)."""
+        key, _ = self._tiles[id(union)]
+        cache = self.history._cache
+        if ("tiles",) + key not in cache:
+            cache[("tiles",) + key] = tile(union)
+        return cache[("tiles",) + key]
 
     def neighbours(self, date: pd.Timestamp):
         before = self.dates[self.dates < date]
@@ -234,6 +244,7 @@ class _Totals:
                                        for layer in layers])
             cache[key] = (union, float(geodesic_area_km2(union)))
         union, total = cache[key]
+        self._tiles[id(union)] = (key, union)
         self._check_agreement(name, date, layers, total)
         return total, union, files, layer_sum - total
 
@@ -307,8 +318,9 @@ def _change(totals: _Totals, start, end, gap_policy: str, source) -> Change:
     gained = lost = None
     gained_km2 = lost_km2 = np.nan
     if s.geometry is not None and e.geometry is not None:
-        gained = shapely.difference(e.geometry, s.geometry)
-        lost = shapely.difference(s.geometry, e.geometry)
+        start_tiles, end_tiles = totals.tiles(s.geometry), totals.tiles(e.geometry)
+        gained = tiled_difference(end_tiles, start_tiles)
+        lost = tiled_difference(start_tiles, end_tiles)
         gained_km2 = float(geodesic_area_km2(gained))
         lost_km2 = float(geodesic_area_km2(lost))
     return Change(s, e, _combined_source(s.input, e.input), totals.preset, net, gained_km2,
