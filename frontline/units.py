@@ -147,7 +147,7 @@ def transliterate(text: str) -> str:
     previous = ""
     for char in text:
         lower = char.lower()
-        initial = not previous.isalpha() and previous not in "'’ʼ"
+        initial = not previous or (not previous.isalpha() and previous not in "'’ʼ")
         if lower == "г" and previous.lower() == "з":
             latin = "gh"
         elif initial and lower in _UK_INITIAL:
