@@ -14,7 +14,7 @@ from .archive import (
 )
 from .cli import cli, emit, format_option
 from .fetch import data_target, fetch
-from .registry import GROUPS, registry_table, select_entries
+from .registry import GROUPS, ISW_TERMS, registry_table, select_entries
 
 archive_option = click.option(
     "--archive", "archive_root", type=click.Path(file_okay=False), default=None,
@@ -78,6 +78,7 @@ def snapshot_isw_command(ctx, archive_root, layers, on_empty, date, fmt):
     Nothing is stored unless every layer arrives complete. Base address:
     $FRONTLINE_ARCGIS_URL, else ISW's ArcGIS organisation.
     """
+    click.echo(ISW_TERMS, err=True)
     report = snapshot_isw(root=archive_root, layers=list(layers) or None, on_empty=on_empty,
                           date=date, progress=ctx.obj["progress"])
     emit(report, fmt)

@@ -40,13 +40,13 @@ GROUPS: dict[str, str] = {
     "towns": "Front-line towns and all Ukrainian places over 500 people (GeoNames)",
 }
 
-#: ISW's terms, shown before any copy of ISW data is downloaded.
+#: ISW's terms, shown before any ISW data is downloaded (copies or live layers).
 ISW_TERMS = (
-    "ISW/CTP data: these files are third-party copies of maps by the Institute for the "
-    "Study of War and AEI's Critical Threats Project. Attribute them as \"ISW and AEI's "
-    "Critical Threats Project\". ISW does not allow redistribution without its consent "
-    "(https://understandingwar.org/fair-use-and-attribution-policy/): keep the files for "
-    "your own analysis; frontline never redistributes them."
+    "ISW/CTP data: these are maps by the Institute for the Study of War and AEI's Critical "
+    "Threats Project. Attribute them as \"ISW and AEI's Critical Threats Project\". ISW "
+    "does not allow redistribution without its consent "
+    "(https://understandingwar.org/fair-use-and-attribution-policy/): keep the data for "
+    "your own analysis; frontline never redistributes it."
 )
 
 

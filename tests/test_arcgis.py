@@ -222,6 +222,7 @@ def test_cli_snapshot_uses_the_base_url_from_the_environment(server, tmp_path, m
     result = CliRunner().invoke(cli, ["-q", "snapshot", "isw", "--layer", "control",
                                       "--archive", str(tmp_path / "a"), "--format", "csv"])
     assert result.exit_code == 0, result.output
+    assert "ISW and AEI's Critical Threats Project" in result.stderr
     assert result.stdout.splitlines()[1].startswith("control,VIEW_RussiaCoTinUkraine_V3,3,2,")
     merged = shapely.union_all(squares(3))
     history = load_history(tmp_path / "a")
