@@ -29,6 +29,14 @@ from .errors import (
 from .fetch import FetchError, ensure_data
 from .history import SOURCES, History, load
 from .layers import LAYERS, PRESETS, canonical_layer
+from .plot import (
+    plot_area_closeup,
+    plot_change_map,
+    plot_controlled_total,
+    plot_monthly_gains,
+    plot_pokrovsk,
+    plot_source_comparison,
+)
 from .readers import (
     read_area_table,
     read_deepstate,
@@ -96,4 +104,10 @@ __all__ = [
     "load_towns",
     "load_units",
     "monthly_by_unit",
+    "plot_area_closeup",
+    "plot_change_map",
+    "plot_controlled_total",
+    "plot_monthly_gains",
+    "plot_pokrovsk",
+    "plot_source_comparison",
 ]

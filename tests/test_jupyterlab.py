@@ -24,6 +24,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from ._jupyterlab import (
     CHROMIUM_ARGS,
     JupyterLabServer,
