@@ -211,7 +211,9 @@ def fetch_layer(endpoint: Endpoint, /, *, session: requests.Session | None = Non
             "outSR": "4326", "orderByFields": f"{oid} ASC", "resultOffset": str(offset),
             "resultRecordCount": str(size),
         }, retries=retries, backoff=backoff)
-        if not isinstance(page.get("features"), list):
+        found = page.get("features")
+        if not isinstance(found, list) or any(
+                not isinstance(f, dict) or f.get("type") != "Feature" for f in found[:1]):
             raise SnapshotError(
                 f"{url}/query: the answer is not a GeoJSON FeatureCollection (keys: "
                 f"{sorted(page)[:6]}): the service may not support f=geojson."

@@ -268,7 +268,7 @@ def fetch(names=(), /, *, data_dir=None, mirror=None, progress: bool = True,
         Default: ``$FRONTLINE_DATA_DIR``, else the user cache folder.
     mirror : str, optional
         A directory or base URL laid out like the data folder. Default:
-        ``$FRONTLINE_MIRROR``.
+        ``$FRONTLINE_MIRROR``; ``""`` ignores it and uses the registry's addresses.
     progress : bool
         One progress bar (bytes) over all downloads, on stderr.
     retries, backoff

@@ -237,3 +237,13 @@ def test_cli_snapshot_error_is_one_line(server, tmp_path, monkeypatch):
                                       "--archive", str(tmp_path / "a")])
     assert result.exit_code == 1
     assert "HTTP 404" in result.output and "Traceback" not in result.output
+
+
+def test_esri_json_instead_of_geojson(server, tmp_path):
+    FakeLayer(server, CONTROL, squares(2))
+    esri = {"features": [{"attributes": {"OBJECTID": 1},
+                          "geometry": {"rings": [[[37, 48], [37.1, 48], [37, 48.1], [37, 48]]]}}]}
+    query = f"/arcgis/rest/services/{CONTROL.service}/FeatureServer/49/query"
+    server.route(query, lambda q: Reply.json({"count": 1} if "returnCountOnly" in q else esri))
+    with pytest.raises(SnapshotError, match="not a GeoJSON FeatureCollection"):
+        take(server, tmp_path)
