@@ -136,12 +136,14 @@ class _Downloader:
             try:
                 self._download(url, output_file)
                 return None
-            except (requests.exceptions.ChunkedEncodingError,
-                    requests.exceptions.ConnectionError) as err:
-                # A body cut short (or a dropped connection) is worth another try.
+            except requests.exceptions.ChunkedEncodingError as err:
+                # A body cut short is worth another try (connection errors and HTTP
+                # 429/5xx are retried inside get_with_retries).
                 if attempt == self.retries:
                     raise FetchError(f"the transfer was cut short ({_one_line(err)})") from err
                 time.sleep(self.backoff * 2 ** attempt)
+            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as err:
+                raise FetchError(f"cannot connect ({_one_line(err)})") from err
         return None  # pragma: no cover
 
     def _download(self, url: str, output_file) -> None:

@@ -244,3 +244,13 @@ def test_cli_fetch_unknown_name_is_one_line(tmp_path):
     assert result.exit_code == 1
     assert "neither a group nor a file" in result.output
     assert "Traceback" not in result.output
+
+
+def test_unreachable_server_is_one_error(tmp_path):
+    with LocalServer() as gone:
+        url = f"{gone.url}/f.json"
+    entries = _entry(url, b"x")  # the server has shut down: connections are refused
+    with pytest.raises(FetchError, match="cannot connect"):
+        fetch([], data_dir=tmp_path, entries=entries, mirror="", progress=False, retries=1,
+              backoff=0.01, notice=lambda text: None)
+    assert listing(tmp_path) == []
