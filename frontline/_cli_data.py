@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+import pandas as pd
 
 from .arcgis import ENDPOINTS, snapshot_isw
 from .archive import (
@@ -128,9 +129,9 @@ def archive_status_command(archive_root, show, as_of, fmt):
     """
     if show == "all" and fmt in ("csv", "json"):
         raise click.UsageError("--format csv/json prints one table: choose it with --show.")
-    status = archive_status(archive_root, as_of=as_of)
+    status = _with_times(archive_status(archive_root, as_of=as_of), "default_imported_at")
     tables = {
-        "summary": archive_summary(archive_root),
+        "summary": _with_times(archive_summary(archive_root), "last_import"),
         "dates": status,
         "gaps": archive_gaps(archive_root),
         "vintages": status[status["vintages"] > 1].reset_index(drop=True),
@@ -147,3 +148,9 @@ def archive_status_command(archive_root, show, as_of, fmt):
         else:
             emit(table, fmt)
 
+
+def _with_times(frame, column):
+    """Vintage times to the second (the table writer would print dates only)."""
+    frame = frame.copy()
+    frame[column] = pd.to_datetime(frame[column]).dt.strftime("%Y-%m-%d %H:%M:%S")
+    return frame
