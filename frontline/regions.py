@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -107,6 +108,14 @@ class UnitTiles:
         self.bounds = shapely.bounds(self.tiles)
         self.points = shapely.get_coordinates(shapely.point_on_surface(self.tiles))
         self.tree = shapely.STRtree(self.tiles)
+        # 1° blocks of tiles: a day's polygon is clipped to a block, then to its tiles
+        centre = (self.bounds[:, :2] + self.bounds[:, 2:]) / 2
+        _, self.block = np.unique(np.floor(centre), axis=0, return_inverse=True)
+        self.block = self.block.ravel()
+        frame = pd.DataFrame(self.bounds, columns=["x0", "y0", "x1", "y1"])
+        blocks = frame.groupby(self.block).agg({"x0": "min", "y0": "min", "x1": "max",
+                                                "y1": "max"})
+        self.block_bounds = blocks.sort_index().to_numpy()
         self._memo: dict[int, tuple[bytes, float]] = {}
 
     def areas(self, geometry) -> np.ndarray:
@@ -128,8 +137,9 @@ class UnitTiles:
         return np.bincount(self.owner, weights=out, minlength=self.n_units)
 
     def _crossed(self, geometry, crossed: np.ndarray) -> np.ndarray:
-        clipped = np.array([shapely.clip_by_rect(geometry, *self.bounds[j]) for j in crossed],
-                           dtype=object)
+        blocks, inverse = np.unique(self.block[crossed], return_inverse=True)
+        pieces = _clip(np.full(len(blocks), geometry, dtype=object), self.block_bounds[blocks])
+        clipped = _clip(pieces[inverse.ravel()], self.bounds[crossed])
         keys = shapely.to_wkb(clipped)
         result = np.empty(len(crossed))
         todo = []
@@ -151,6 +161,19 @@ class UnitTiles:
             for n in todo:
                 self._memo[crossed[n]] = (keys[n], result[n])
         return result
+
+
+def _clip(geometries: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """``clip_by_rect`` of each geometry by its own rectangle, in one call.
+
+    shapely's public ``clip_by_rect`` takes one rectangle; its ufunc broadcasts over
+    arrays of rectangles, which saves a Python call per tile.
+    """
+    ufunc = getattr(shapely.lib, "clip_by_rect", None)
+    if isinstance(ufunc, np.ufunc):
+        return ufunc(geometries, bounds[:, 0], bounds[:, 1], bounds[:, 2], bounds[:, 3])
+    return np.array([shapely.clip_by_rect(g, *b)  # pragma: no cover - other shapely
+                     for g, b in zip(geometries, bounds, strict=True)], dtype=object)
 
 
 def _outline_boxes(polygons: np.ndarray, chunk: int = 16) -> np.ndarray:
@@ -307,8 +330,19 @@ def monthly_by_unit(history: History, units, /, *, data_dir=None, **monthly) -> 
 # --------------------------------------------------------------------------- series
 
 
-def _snapshots(history: History, source, preset, start, end, dates, gap_policy):
-    """(date, Snapshot-like tuple) for each date of a series, polygons required."""
+@dataclass(frozen=True)
+class _Day:
+    """One date of a series: what was asked, which snapshot answered, its polygons."""
+
+    requested: pd.Timestamp
+    label: str
+    input: str
+    exact: bool
+    geometry: object
+
+
+def _days(history: History, source, preset, start, end, dates, gap_policy):
+    """(preset, _Day) for each date of a series; polygons required."""
     if source in (None, "isw-areas"):
         raise ValueError(
             f"A series inside an area needs polygons: pass source='isw', 'isw-weekly' or "
@@ -316,22 +350,28 @@ def _snapshots(history: History, source, preset, start, end, dates, gap_policy):
         )
     preset = _default_preset(source, preset)
     totals = _Totals(history, source, preset)
-    if dates is None:
-        wanted = totals.dates
-        if start is not None:
-            wanted = wanted[wanted >= pd.Timestamp(start)]
-        if end is not None:
-            wanted = wanted[wanted <= pd.Timestamp(end)]
-        if len(wanted) == 0:
-            raise SnapshotGapError(
-                f"No {source} snapshot between {start or 'the start'} and {end or 'the end'}."
-            )
-    else:
-        wanted = pd.DatetimeIndex(pd.to_datetime(list(dates))).normalize()
+    if dates is not None:
+        for date in pd.DatetimeIndex(pd.to_datetime(list(dates))).normalize():
+            snap = totals.snapshot(date, gap_policy)
+            _need_polygons(snap, f"snapshot for {date:%Y-%m-%d}")
+            yield preset, _Day(snap.requested, snap.label, snap.input, snap.exact,
+                               snap.geometry)
+        return
+    wanted = totals.dates
+    if start is not None:
+        wanted = wanted[wanted >= pd.Timestamp(start)]
+    if end is not None:
+        wanted = wanted[wanted <= pd.Timestamp(end)]
+    if len(wanted) == 0:
+        raise SnapshotGapError(
+            f"No {source} snapshot between {start or 'the start'} and {end or 'the end'}."
+        )
     for date in wanted:
-        snap = totals.snapshot(date, gap_policy)
-        _need_polygons(snap, f"snapshot for {date:%Y-%m-%d}")
-        yield preset, snap
+        # every date here is a snapshot: union its layers without measuring the total
+        layers = history.resolve_layers(source, date, totals.layers)
+        geoms = [history.geometry(source, date, layer) for layer in layers]
+        union = geoms[0] if len(geoms) == 1 else shapely.union_all(geoms)
+        yield preset, _Day(date, f"{date:%Y-%m-%d}", source, True, union)
 
 
 def area_series(history: History, area, /, *, source: str, preset: str | None = None,
@@ -357,25 +397,26 @@ def area_series(history: History, area, /, *, source: str, preset: str | None = 
     -------
     pandas.DataFrame
         Long and tidy: one row per (date, area) with ``date, snapshot, source, preset,
-        exact, code, name, area_km2, controlled_km2, controlled_mi2, share_pct,
-        total_km2`` (``total_km2`` is the national total of the day).
+        exact, code, name, area_km2, controlled_km2, controlled_mi2, share_pct``.
     """
     units = _as_units(area, data_dir)
     tiles = _tiles(units)
-    rows = []
-    snapshots = _snapshots(history, source, preset, start, end, dates, gap_policy)
-    for used_preset, snap in tqdm(snapshots, desc="measuring", unit="day",
-                                  disable=not progress):
-        within = tiles.areas(snap.geometry)
-        rows.append(pd.DataFrame({
-            "date": snap.requested, "snapshot": snap.label, "source": snap.input,
-            "preset": used_preset, "exact": snap.exact, "code": units["code"].values,
-            "name": units["name"].values, "area_km2": units["area_km2"].values,
-            "controlled_km2": within, "controlled_mi2": km2_to_mi2(within),
-            "share_pct": 100.0 * within / units["area_km2"].values,
-            "total_km2": snap.total_km2,
-        }))
-    return pd.concat(rows, ignore_index=True)
+    days, within = [], []
+    snapshots = _days(history, source, preset, start, end, dates, gap_policy)
+    for used_preset, day in tqdm(snapshots, desc="measuring", unit="day",
+                                 disable=not progress):
+        days.append((day.requested, day.label, day.input, used_preset, day.exact))
+        within.append(tiles.areas(day.geometry))
+    n = len(units)
+    meta = pd.DataFrame(days, columns=["date", "snapshot", "source", "preset", "exact"])
+    frame = meta.loc[meta.index.repeat(n)].reset_index(drop=True)
+    frame["code"] = np.tile(units["code"].to_numpy(), len(days))
+    frame["name"] = np.tile(units["name"].to_numpy(), len(days))
+    frame["area_km2"] = np.tile(units["area_km2"].to_numpy(dtype=float), len(days))
+    frame["controlled_km2"] = np.concatenate(within)
+    frame["controlled_mi2"] = km2_to_mi2(frame["controlled_km2"])
+    frame["share_pct"] = 100.0 * frame["controlled_km2"] / frame["area_km2"]
+    return frame
 
 
 def distance_to(geometry, latitude: float, longitude: float) -> dict:
@@ -451,7 +492,7 @@ def distance_series(history: History, town, /, *, source: str, preset: str | Non
     """
     point = find_town(town, data_dir=data_dir)
     rows = []
-    snapshots = _snapshots(history, source, preset, start, end, dates, gap_policy)
+    snapshots = _days(history, source, preset, start, end, dates, gap_policy)
     for used_preset, snap in tqdm(snapshots, desc="measuring", unit="day",
                                   disable=not progress):
         found = distance_to(snap.geometry, point["latitude"], point["longitude"])
