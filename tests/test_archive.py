@@ -6,6 +6,8 @@ and real DeepState files from FRONTLINE_DATA_DIR.
 
 from __future__ import annotations
 
+import io
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -241,6 +243,10 @@ def test_cli_import_then_status_lists_vintages(bundle, redrawn, tmp_path):
     assert lines[0] == ("source,date,layer,vintages,default_vintage,default_imported_at,"
                         "imported_at")
     assert len(lines) == 2 and lines[1].startswith(f"isw,{DAY},control,2,2,")
+    row = pd.read_csv(io.StringIO(status.stdout)).iloc[0]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", row["default_imported_at"])
+    vintages = row["imported_at"].split(", ")
+    assert len(vintages) == 2 and vintages[-1] == row["default_imported_at"]
     everything = runner.invoke(cli, ["archive", "status", *where])
     assert everything.exit_code == 0, everything.output
     assert "== summary ==" in everything.stdout and "== gaps ==" in everything.stdout
@@ -251,3 +257,9 @@ def test_cli_import_missing_path_is_one_line(tmp_path):
                                       "--archive", str(tmp_path / "a")])
     assert result.exit_code == 1
     assert "no such file or folder" in result.output and "Traceback" not in result.output
+
+
+def test_cli_status_of_an_empty_archive(tmp_path):
+    result = CliRunner().invoke(cli, ["archive", "status", "--archive", str(tmp_path / "a")])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("(none)") == 3
