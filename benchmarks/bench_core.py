@@ -41,7 +41,7 @@ def naive() -> pd.DataFrame:
         merged = pd.concat(parts)[["geometry"]]
         unions[date] = gpd.GeoDataFrame(geometry=[merged.union_all()], crs=4326)
     rows = []
-    for a, b in zip(dates, dates[1:]):
+    for a, b in zip(dates, dates[1:], strict=False):
         gained = gpd.overlay(unions[b], unions[a], how="difference")
         lost = gpd.overlay(unions[a], unions[b], how="difference")
         area = lambda f: sum(abs(GEOD.geometry_area_perimeter(g)[0]) for g in f.geometry) / 1e6  # noqa: E731
@@ -54,7 +54,7 @@ def with_frontline(history) -> pd.DataFrame:
     dates = history.dates("isw", ("control", "advances", "claimed"))
     dates = [d for d in dates if d.year == 2024]
     rows = []
-    for a, b in zip(dates, dates[1:]):
+    for a, b in zip(dates, dates[1:], strict=False):
         result = change(history, a, b, source="isw")
         rows.append({"start": f"{a:%Y-%m-%d}", "end": f"{b:%Y-%m-%d}",
                      "net_km2": result.net_km2, "gained_km2": result.gained_km2,

@@ -140,7 +140,7 @@ class History:
         return pd.DatetimeIndex(sorted(ok))
 
     def resolve_layers(self, source: str, date, layers) -> tuple[str, ...]:
-        """The layers present on ``date`` that stand for ``layers`` (see ``advances_or_claimed``)."""
+        """Layers present on ``date`` that stand for ``layers`` (see ``advances_or_claimed``)."""
         table = self.areas if source in set(self.areas["source"]) else self.catalog
         have = set(table.loc[(table["source"] == source) & (table["date"] == date), "layer"])
         return _substitute(have, layers)

@@ -145,7 +145,6 @@ def test_gained_minus_lost_is_net(start, end):
     history = frontline.History.from_frame(frame, source="drawn")
     result = change(history, "2024-01-31", "2024-02-29", source="drawn", preset="control")
     start_area = geodesic_area_km2(shapely.union_all(start))
-    end_area = geodesic_area_km2(shapely.union_all(end))
     assert result.start.total_km2 == pytest.approx(start_area, rel=1e-9)
     assert result.end.total_km2 - result.start.total_km2 == pytest.approx(result.net_km2)
     assert result.gained_km2 - result.lost_km2 == pytest.approx(result.net_km2, abs=1e-3)

@@ -123,7 +123,8 @@ def test_weekly_topojson_close_to_originals(history, date):
 
 
 def test_deepstate_date_is_download_date_minus_one(data_dir):
-    table = frontline.read_deepstate(data_dir / "deepstate/daily/deepstatemap_data_20241001.geojson")
+    path = data_dir / "deepstate/daily/deepstatemap_data_20241001.geojson"
+    table = frontline.read_deepstate(path)
     assert table.iloc[0].date == pd.Timestamp("2024-09-30")
     assert table.iloc[0].layer == "occupied"
     # Everything DeepState marks occupied, Crimea and pre-2022 areas included.
