@@ -219,13 +219,20 @@ def fetch_layer(endpoint: Endpoint, /, *, session: requests.Session | None = Non
                 f"{sorted(page)[:6]}): the service may not support f=geojson."
             )
         pages += 1
-        features += page["features"]
-        offset += len(page["features"])
-        if not page["features"] or (not _exceeded(page) and len(page["features"]) < size):
+        features += found
+        offset += len(found)
+        if not found or (not _exceeded(page) and len(found) < size):
             break
         if counted is not None and offset >= counted and not _exceeded(page):
             break
-    ids = [(f.get("properties") or {}).get(oid, f.get("id")) for f in features]
+        runaway = counted is not None and offset > int(counted) + 10 * size
+        if runaway or _repeats(features, oid):
+            raise SnapshotError(
+                f"{url}/query: page {pages} repeats features already read (the service "
+                "ignores resultOffset, or the layer changed during the snapshot): run it "
+                "again; nothing was stored."
+            )
+    ids = _ids(features, oid)
     if counted is not None and len(features) != int(counted):
         raise SnapshotError(
             f"{url}: got {len(features)} features in {pages} page(s) but the layer counts "
@@ -239,6 +246,15 @@ def fetch_layer(endpoint: Endpoint, /, *, session: requests.Session | None = Non
     collection = {"type": "FeatureCollection", "features": features}
     return {"collection": collection, "url": url, "info": info, "count": counted,
             "pages": pages, "oid_field": oid}
+
+
+def _ids(features: list, oid: str) -> list:
+    return [(f.get("properties") or {}).get(oid, f.get("id")) for f in features]
+
+
+def _repeats(features: list, oid: str) -> bool:
+    ids = _ids(features, oid)
+    return None not in ids and len(set(ids)) < len(ids)
 
 
 def _session() -> requests.Session:

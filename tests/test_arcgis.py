@@ -247,3 +247,13 @@ def test_esri_json_instead_of_geojson(server, tmp_path):
     server.route(query, lambda q: Reply.json({"count": 1} if "returnCountOnly" in q else esri))
     with pytest.raises(SnapshotError, match="not a GeoJSON FeatureCollection"):
         take(server, tmp_path)
+
+
+def test_service_that_ignores_the_offset_does_not_loop_forever(server, tmp_path):
+    layer = FakeLayer(server, CONTROL, squares(4), max_records=2)
+    first_page = layer.query({"f": "geojson", "outSR": "4326", "orderByFields": "OBJECTID ASC",
+                              "resultOffset": "0", "resultRecordCount": "2"})
+    server.route(layer.path + "/query",
+                 lambda q: (Reply.json({"count": 4}) if "returnCountOnly" in q else first_page))
+    with pytest.raises(SnapshotError, match="page 2 repeats features already read"):
+        take(server, tmp_path)
