@@ -119,11 +119,12 @@ def test_fetch_from_an_http_mirror_then_verify_without_downloading(mirror, data_
     assert len(mirror.requests) == served  # verified locally, nothing downloaded
 
 
-def test_fetch_from_a_mirror_directory_and_replace_a_corrupt_copy(data_dir, tmp_path):
+@pytest.mark.parametrize("scheme", ["", "file://"])
+def test_fetch_from_a_mirror_directory_and_replace_a_corrupt_copy(data_dir, tmp_path, scheme):
     target = tmp_path / AREAS
     target.parent.mkdir(parents=True)
     target.write_bytes(b"[]")  # a damaged earlier download
-    table = fetch([AREAS], data_dir=tmp_path, mirror=str(data_dir), progress=False,
+    table = fetch([AREAS], data_dir=tmp_path, mirror=f"{scheme}{data_dir}", progress=False,
                   notice=lambda text: None)
     assert table["status"].tolist() == ["replaced"]
     assert target.read_bytes() == (data_dir / AREAS).read_bytes()
@@ -253,4 +254,13 @@ def test_unreachable_server_is_one_error(tmp_path):
     with pytest.raises(FetchError, match="cannot connect"):
         fetch([], data_dir=tmp_path, entries=entries, mirror="", progress=False, retries=1,
               backoff=0.01, notice=lambda text: None)
+    assert listing(tmp_path) == []
+
+
+def test_cli_fetch_list_downloads_nothing(tmp_path):
+    result = CliRunner().invoke(cli, ["--data-dir", str(tmp_path), "fetch", "--list",
+                                      "isw-areas", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert lines[0] == "name,group,size,url,licence" and len(lines) == 4
     assert listing(tmp_path) == []
