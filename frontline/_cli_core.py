@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+
 import click
 
+from ._cli_regions import region_options
 from ._output import write_atomic
 from .change import GAP_POLICIES, change, monthly_gains
 from .cli import cli, emit, format_option
@@ -42,12 +45,18 @@ def analysis_options(func):
 @click.option("--date", "on", default=None, help="Only this date (YYYY-MM-DD).")
 @click.option("--start", default=None, help="First date (YYYY-MM-DD).")
 @click.option("--end", default=None, help="Last date (YYYY-MM-DD).")
+@region_options
 @format_option()
 @click.pass_context
-def areas(ctx, sources, layers, on, start, end, fmt):
-    """Geodesic area of every layer on every date: one row per (date, source, layer)."""
-    history = load(ctx.obj["data_dir"], sources=sources or None, progress=ctx.obj["progress"])
+def areas(ctx, sources, layers, on, start, end, region, fmt):
+    """Geodesic area of every layer on every date: one row per (date, source, layer).
+
+    With --area/--by/--near: the controlled area inside each area, one row per date.
+    """
     start, end = (on, on) if on else (start, end)
+    if region is not None:
+        return emit(region.areas(ctx.obj, sources, start, end), fmt)
+    history = load(ctx.obj["data_dir"], sources=sources or None, progress=ctx.obj["progress"])
     table = history.layer_areas(source=sources or None, start=start, end=end,
                                 layers=layers or None, progress=ctx.obj["progress"])
     emit(table, fmt)
@@ -59,9 +68,10 @@ def areas(ctx, sources, layers, on, start, end, fmt):
 @analysis_options
 @click.option("--polygons", type=click.Path(dir_okay=False), default=None,
               help="Also write the gained/lost polygons to this GeoJSON file.")
+@region_options
 @format_option()
 @click.pass_context
-def change_command(ctx, start, end, source, preset, gap_policy, polygons, fmt):
+def change_command(ctx, start, end, source, preset, gap_policy, polygons, region, fmt):
     """Compare two dates: totals, net change, gross gained and gross lost."""
     result = change(_load(ctx, source), start, end, source=source, preset=preset,
                     gap_policy=gap_policy)
@@ -71,6 +81,8 @@ def change_command(ctx, start, end, source, preset, gap_policy, polygons, fmt):
                 "No polygons for one of the dates (area table or interpolation): "
                 "--polygons needs polygon snapshots on both dates.")
         write_atomic(polygons, result.polygons().to_json(drop_id=True, default=str))
+    if region is not None:
+        return emit(region.breakdown(result, ctx.obj["data_dir"]), fmt)
     emit(result.to_frame(), fmt)
 
 
@@ -82,14 +94,17 @@ def change_command(ctx, start, end, source, preset, gap_policy, polygons, fmt):
 @analysis_options
 @click.option("--output", type=click.Path(dir_okay=False), default=None,
               help="Write the table to this file instead of stdout.")
+@region_options
 @format_option()
 @click.pass_context
-def monthly(ctx, start, end, through, source, preset, gap_policy, output, fmt):
+def monthly(ctx, start, end, through, source, preset, gap_policy, output, region, fmt):
     """The monthly table: net, gained and lost km²/mi², with the snapshots used.
 
     A month's figure is total(last day) − total(last day of the previous month).
     """
-    table = monthly_gains(_load(ctx, source), start=start, end=end, through=through,
+    monthly_table = monthly_gains if region is None else functools.partial(
+        region.monthly, data_dir=ctx.obj["data_dir"])
+    table = monthly_table(_load(ctx, source), start=start, end=end, through=through,
                           source=source, preset=preset, gap_policy=gap_policy)
     if output:
         from ._output import format_table

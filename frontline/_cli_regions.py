@@ -53,11 +53,19 @@ class RegionSpec:
         """The ``monthly --by/--area`` table."""
         return monthly_by_unit(history, self.units(data_dir), **monthly)
 
-    def series(self, history, source, *, start=None, end=None, data_dir=None,
-               progress=False) -> pd.DataFrame:
-        """The ``areas --area`` table: controlled area inside the area on every date."""
-        return area_series(history, self.units(data_dir), source=source, start=start,
-                           end=end, progress=progress)
+    def areas(self, obj: dict, sources, start=None, end=None) -> pd.DataFrame:
+        """The ``areas --area/--by`` table: controlled area inside each area on every date.
+
+        ``obj`` is the command's ``ctx.obj``; one polygon source (default ``isw``).
+        """
+        sources = list(sources) or ["isw"]
+        if len(sources) > 1 or sources[0] not in _POLYGON_SOURCES:
+            raise click.UsageError(
+                f"--area/--by/--near measure one source with polygons: pass --source "
+                f"{' or '.join(_POLYGON_SOURCES)} once (got {', '.join(sources)}).")
+        history = load(obj["data_dir"], sources=sources, progress=obj["progress"])
+        return area_series(history, self.units(obj["data_dir"]), source=sources[0],
+                           start=start, end=end, progress=obj["progress"])
 
 
 def region_options(func):

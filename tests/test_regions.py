@@ -200,3 +200,45 @@ def test_cli_distance(data_dir):
 def test_point_geometry_helpers():
     assert R.distance_to(None, 48.0, 37.0)["distance_km"] != 0.0
     assert np.isnan(R.distance_to(Point(0, 0).buffer(0).buffer(0), 48.0, 37.0)["distance_km"])
+
+
+def _run(data_dir, *args):
+    result = CliRunner().invoke(cli, ["--data-dir", str(data_dir), "-q", *args])
+    assert result.exit_code == 0, result.output
+    return pd.read_csv(pd.io.common.StringIO(result.output))
+
+
+def test_cli_areas_in_a_unit(data_dir):
+    frame = _run(data_dir, "areas", "--source", "deepstate", "--area", "Pokrovsk raion",
+                 "--start", "2024-10-30", "--end", "2024-11-02", "--format", "csv")
+    assert list(frame["date"]) == ["2024-10-30", "2024-10-31", "2024-11-01", "2024-11-02"]
+    assert frame.loc[2, "controlled_km2"] == pytest.approx(PokrovskRaion["2024-11-01"],
+                                                           abs=0.5)
+
+
+def test_cli_change_by_oblast(data_dir):
+    frame = _run(data_dir, "change", "--from", "2024-09-29", "--to", "2024-10-26",
+                 "--source", "isw", "--by", "oblast", "--format", "csv").set_index("code")
+    assert len(frame) == 26
+    assert frame.loc["UA-14", "net_km2"] == pytest.approx(296.66, abs=0.1)
+    assert frame["net_km2"].sum() == pytest.approx(450.59, abs=0.5)
+
+
+def test_cli_monthly_near_town(data_dir):
+    frame = _run(data_dir, "monthly", "--source", "deepstate", "--start", "2024-08",
+                 "--end", "2024-08", "--near", "Pokrovsk", "--radius-km", "20",
+                 "--format", "csv")
+    assert frame["name"].item() == "within 20 km of Pokrovsk"
+    assert frame["unit_area_km2"].item() == pytest.approx(np.pi * 400, abs=0.5)
+    assert frame["net_km2"].item() == pytest.approx(65.44, abs=0.1)
+
+
+def test_cli_region_errors(data_dir):
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--data-dir", str(data_dir), "-q", "monthly", "--source",
+                                 "deepstate", "--near", "Pokrovsk", "--radius-km", "0"])
+    assert result.exit_code == 1
+    assert "radius must be a positive number of km" in result.output
+    result = runner.invoke(cli, ["--data-dir", str(data_dir), "-q", "areas", "--source",
+                                 "isw-areas", "--area", "Pokrovsk raion"])
+    assert result.exit_code == 2 and "one source with polygons" in result.output
