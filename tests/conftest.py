@@ -47,3 +47,18 @@ def _close_figures():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_folders(tmp_path_factory, monkeypatch):
+    """Keep tests away from the user's cache, archive, mirror and ArcGIS settings.
+
+    ``frontline fetch`` fills ``~/.cache/frontline`` (which then serves as the data
+    directory when none is configured) and the archive lives in ``~/.local/share``: point
+    both at empty temporary folders so a developer's own data never changes a result.
+    """
+    home = tmp_path_factory.mktemp("user")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "share"))
+    for name in ("FRONTLINE_MIRROR", "FRONTLINE_ARCHIVE", "FRONTLINE_ARCGIS_URL"):
+        monkeypatch.delenv(name, raising=False)
