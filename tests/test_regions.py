@@ -242,3 +242,18 @@ def test_cli_region_errors(data_dir):
     result = runner.invoke(cli, ["--data-dir", str(data_dir), "-q", "areas", "--source",
                                  "isw-areas", "--area", "Pokrovsk raion"])
     assert result.exit_code == 2 and "one source with polygons" in result.output
+
+
+def test_two_boundary_sets_agree(isw_october, by_oblast, data_dir):
+    # Minregion's 2020 oblasts (land only) as units, given as a GeoDataFrame
+    path = data_dir / "isw/boundaries_used/ukraine_oblasts_minregion_2020.geojson.gz"
+    if not path.is_file():
+        pytest.fail(f"{path} is missing")
+    import geopandas as gpd
+
+    minregion = gpd.read_file(f"/vsigzip/{path}")
+    donetsk = minregion[minregion["ADMIN_1"] == "Донецька область"].assign(name="Donetsk")
+    table = R.breakdown(isw_october, donetsk)
+    assert table["net_km2"].item() == pytest.approx(296.69, abs=0.01)  # OSM: 296.66
+    assert table["net_km2"].item() - by_oblast.loc["UA-14", "net_km2"] == pytest.approx(
+        0.03, abs=0.01)
