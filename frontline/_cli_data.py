@@ -9,6 +9,7 @@ from .arcgis import ENDPOINTS, snapshot_isw
 from .archive import (
     archive_dir,
     archive_gaps,
+    archive_orphans,
     archive_status,
     archive_summary,
     import_paths,
@@ -136,6 +137,11 @@ def archive_status_command(archive_root, show, as_of, fmt):
         "gaps": archive_gaps(archive_root),
         "vintages": status[status["vintages"] > 1].reset_index(drop=True),
     }
+    orphans = archive_orphans(archive_root)
+    if orphans:
+        click.echo(f"note: {len(orphans)} segment(s) in {orphans[0].parent} are not in the "
+                   "manifest (left by an interrupted import; the archive does not use them and "
+                   "they can be deleted).", err=True)
     if show != "all":
         emit(tables[show], fmt)
         return

@@ -59,6 +59,7 @@ __all__ = [
     "add_layers",
     "archive_dir",
     "archive_gaps",
+    "archive_orphans",
     "archive_status",
     "import_paths",
     "layer_files",
@@ -541,6 +542,18 @@ def archive_gaps(root=None) -> pd.DataFrame:
         for _, days in pd.Series(missing).groupby(run.to_numpy()):
             rows.append((source, days.iloc[0], days.iloc[-1], len(days)))
     return pd.DataFrame(rows, columns=["source", "first_missing", "last_missing", "days"])
+
+
+def archive_orphans(root=None) -> list[Path]:
+    """Segments no manifest row refers to: left by an import killed before it finished.
+
+    They hold nothing the archive uses (the manifest, replaced last, never listed them)
+    and can be deleted.
+    """
+    root = archive_dir(root)
+    used = set(read_manifest(root)["segment"])
+    return sorted(p for p in (root / "segments").glob("*.parquet")
+                  if f"segments/{p.name}" not in used)
 
 
 def archive_summary(root=None) -> pd.DataFrame:

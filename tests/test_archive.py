@@ -23,6 +23,7 @@ import frontline.archive as archive
 from frontline.archive import (
     ArchiveError,
     archive_gaps,
+    archive_orphans,
     archive_status,
     import_paths,
     load_history,
@@ -263,3 +264,29 @@ def test_cli_status_of_an_empty_archive(tmp_path):
     result = CliRunner().invoke(cli, ["archive", "status", "--archive", str(tmp_path / "a")])
     assert result.exit_code == 0, result.output
     assert result.stdout.count("(none)") == 3
+
+
+def test_hard_kill_leftovers_are_reported_not_used(root, redrawn, monkeypatch):
+    # A process killed between the segment's rename and the manifest's (kill -9: no
+    # clean-up runs) leaves a segment the manifest never lists.
+    km2 = control_km2(load_history(root))
+
+    def killed(*args):
+        raise KeyboardInterrupt("killed")
+    monkeypatch.setattr(archive, "_write_manifest", killed)
+    monkeypatch.setattr(Path, "unlink", lambda self, missing_ok=False: None)  # no clean-up
+    with pytest.raises(KeyboardInterrupt, match="killed"):
+        import_paths([redrawn], root=root, imported_at=SECOND)
+    monkeypatch.undo()
+    assert len(archive_orphans(root)) == 1
+    assert control_km2(load_history(root)) == km2
+    result = CliRunner().invoke(cli, ["archive", "status", "--archive", str(root)])
+    assert result.exit_code == 0 and "1 segment(s)" in result.stderr
+
+
+def test_one_writer_at_a_time(root, redrawn):
+    fcntl = pytest.importorskip("fcntl")
+    with open(root / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        with pytest.raises(ArchiveError, match="another frontline import or snapshot"):
+            import_paths([redrawn], root=root)
