@@ -21,7 +21,9 @@ Rules:
 - Analyses use the latest vintage of each key by default; ``as_of`` pins them to the
   vintages the archive held at that time ("data as of").
 - Every write goes to a temporary name and is renamed into place; the manifest is
-  replaced last. A failed or killed import leaves the archive as it was.
+  replaced last. A failed or interrupted import leaves the archive as it was (a process
+  killed outright may leave a segment no manifest row lists: unused, reported by
+  :func:`archive_orphans` and ``frontline archive status``, safe to delete).
 
 The archive lives in ``$FRONTLINE_ARCHIVE``, else in the user data folder
 (``platformdirs.user_data_dir("frontline")/archive``): it is data, not a cache.
