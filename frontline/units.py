@@ -66,6 +66,7 @@ __all__ = [
     "load_towns",
     "find_town",
     "area_from_spec",
+    "geodesic_circle",
     "transliterate",
 ]
 
