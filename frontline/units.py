@@ -359,9 +359,10 @@ def load_units(level: str = "raion", *, data_dir=None) -> gpd.GeoDataFrame:
 
     Examples
     --------
-    >>> raions = load_units("raion")  # doctest: +SKIP
-    >>> len(raions), round(raions.area_km2.sum())  # doctest: +SKIP
-    (136, 601696)
+    With ``FRONTLINE_DATA_DIR`` pointing at the data (tested in ``tests/test_units.py``)::
+
+        raions = load_units("raion")
+        len(raions), round(raions.area_km2.sum())   # (136, 601696)
     """
     if level not in LEVELS:
         raise ValueError(f"Unknown level {level!r}: choose one of {', '.join(LEVELS)}.")
@@ -422,10 +423,10 @@ def find_unit(query: str, *, level: str | None = None, data_dir=None) -> gpd.Geo
 
     Examples
     --------
-    >>> find_unit("Покровський район").name_en.item()  # doctest: +SKIP
-    'Pokrovskii Raion'
-    >>> find_unit("Donetsk oblast").code.item()  # doctest: +SKIP
-    'UA-14'
+    With ``FRONTLINE_DATA_DIR`` pointing at the data (tested in ``tests/test_units.py``)::
+
+        find_unit("Покровський район").name_en.item()   # 'Pokrovskii Raion'
+        find_unit("Donetsk oblast").code.item()         # 'UA-14'
     """
     if level is not None and level not in LEVELS:
         raise ValueError(f"Unknown level {level!r}: choose one of {', '.join(LEVELS)}.")
