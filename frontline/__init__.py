@@ -15,6 +15,7 @@ from .arcgis import SnapshotError, snapshot_isw
 from .archive import ArchiveError, archive_status, import_paths, load_history
 from .area import KM2_PER_MI2, geodesic_area_km2, km2_to_mi2
 from .change import Change, Snapshot, change, monthly_changes, monthly_gains, snapshot
+from .charts import axis_series, controlled_totals, map_snapshots, publication_charts
 from .errors import (
     AreaError,
     DataDirError,
@@ -110,4 +111,8 @@ __all__ = [
     "plot_monthly_gains",
     "plot_pokrovsk",
     "plot_source_comparison",
+    "axis_series",
+    "controlled_totals",
+    "map_snapshots",
+    "publication_charts",
 ]

@@ -1,0 +1,35 @@
+"""The ``charts`` command: the month's publication charts (see :mod:`frontline.charts`)."""
+
+from __future__ import annotations
+
+import click
+
+from .charts import publication_charts
+from .cli import cli
+from .history import load
+
+
+@cli.command()
+@click.option("--month", required=True, help="The month to chart, YYYY-MM (the bars end "
+              "with it; the map and the Pokrovsk close-up show it).")
+@click.option("--through", default=None,
+              help="End the month early on this date (e.g. 2024-10-27).")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for the PNG, SVG, CSV and notes files (created if needed).")
+@click.option("--max-offset-days", default=3, show_default=True, type=click.IntRange(0),
+              help="How far before a month end an ISW polygon map may be to stand for it "
+                   "on the map; else DeepStateMap's map is used.")
+@click.pass_context
+def charts(ctx, month, through, out_dir, max_offset_days):
+    """Write the month's publication charts: bars, gains map, Pokrovsk close-up.
+
+    PNG and SVG of each chart, the CSV behind it and notes_<month>.md; prints the paths
+    written, one a line.
+    """
+    history = load(ctx.obj["data_dir"], sources=["isw", "isw-areas", "deepstate"],
+                   progress=ctx.obj["progress"])
+    paths = publication_charts(history, month, through=through, out_dir=out_dir,
+                               data_dir=ctx.obj["data_dir"], progress=ctx.obj["progress"],
+                               max_offset_days=max_offset_days)
+    for path in paths:
+        click.echo(str(path))
