@@ -63,6 +63,7 @@ def main(argv=None) -> None:
 
 
 # Commands live beside the code they call; each module registers itself here.
+from . import _cli_charts  # noqa: E402,F401
 from . import _cli_core  # noqa: E402,F401
 from . import _cli_data  # noqa: E402,F401
 from . import _cli_regions  # noqa: E402,F401
