@@ -8,17 +8,44 @@ import click
 
 from ._cli_regions import region_options
 from ._output import write_atomic
+from .archive import load_history
 from .change import GAP_POLICIES, change, monthly_gains
 from .cli import cli, emit, format_option
+from .fetch import ensure_data
 from .history import SOURCES, load
 from .layers import LAYERS, PRESETS
 
 _SOURCE = click.Choice(list(SOURCES))
 
 
-def _load(ctx, source):
-    """Load only what the command needs: None means every ISW input (polygons + areas)."""
+#: Registry groups each source needs (see ``frontline fetch --list``).
+_GROUPS = {"isw": ["isw-history"], "isw-areas": ["isw-areas"], "isw-weekly": ["isw-weekly"],
+           "deepstate": ["deepstate"]}
+
+
+def _prepare(ctx, sources, region=None) -> None:
+    """Make sure a data directory is there: with none configured, fetch what is needed.
+
+    Everything the commands read goes through here, so the main job works on a fresh
+    machine (``frontline fetch`` into the user cache) and offline with FRONTLINE_MIRROR.
+    """
+    groups = [group for source in sources for group in _GROUPS[source]]
+    if region is not None:
+        groups += ["boundaries", "towns"]
+    ctx.obj["data_dir"] = ensure_data(groups, ctx.obj["data_dir"], progress=ctx.obj["progress"])
+
+
+def _load(ctx, source, region=None):
+    """The history to analyse: None means every ISW input (polygons + area table).
+
+    With --archive or --as-of the layers come from the archive (pinned to a vintage date);
+    area tables are not archived, so the ISW inputs are then the polygons alone.
+    """
     sources = ["isw", "isw-areas"] if source is None else [source]
+    if ctx.obj.get("archive") or ctx.obj.get("as_of"):
+        return load_history(ctx.obj.get("archive"), as_of=ctx.obj.get("as_of"),
+                            sources=sources)
+    _prepare(ctx, sources, region)
     return load(ctx.obj["data_dir"], sources=sources, progress=ctx.obj["progress"])
 
 
@@ -54,6 +81,7 @@ def areas(ctx, sources, layers, on, start, end, region, fmt):
     With --area/--by/--near: the controlled area inside each area, one row per date.
     """
     start, end = (on, on) if on else (start, end)
+    _prepare(ctx, sources or list(SOURCES), region)
     if region is not None:
         return emit(region.areas(ctx.obj, sources, start, end), fmt)
     history = load(ctx.obj["data_dir"], sources=sources or None, progress=ctx.obj["progress"])
@@ -73,7 +101,7 @@ def areas(ctx, sources, layers, on, start, end, region, fmt):
 @click.pass_context
 def change_command(ctx, start, end, source, preset, gap_policy, polygons, region, fmt):
     """Compare two dates: totals, net change, gross gained and gross lost."""
-    result = change(_load(ctx, source), start, end, source=source, preset=preset,
+    result = change(_load(ctx, source, region), start, end, source=source, preset=preset,
                     gap_policy=gap_policy)
     if polygons:
         if result.gained is None:
@@ -104,7 +132,7 @@ def monthly(ctx, start, end, through, source, preset, gap_policy, output, region
     """
     monthly_table = monthly_gains if region is None else functools.partial(
         region.monthly, data_dir=ctx.obj["data_dir"])
-    table = monthly_table(_load(ctx, source), start=start, end=end, through=through,
+    table = monthly_table(_load(ctx, source, region), start=start, end=end, through=through,
                           source=source, preset=preset, gap_policy=gap_policy)
     if output:
         from ._output import format_table

@@ -232,6 +232,8 @@ def add_layers(table: gpd.GeoDataFrame, /, *, root=None, sha256: str, provenance
 def _append(root: Path, batches, imported_at=None) -> pd.DataFrame:
     """Append batches of (canonical table, file sha256, provenance, raw bytes) atomically."""
     imported_at = _utc_now() if imported_at is None else pd.Timestamp(imported_at)
+    if imported_at.tzinfo is not None:  # the manifest holds naive UTC times
+        imported_at = imported_at.tz_convert("UTC").tz_localize(None)
     with _locked(root):
         manifest = read_manifest(root)
         latest = {}

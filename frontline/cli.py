@@ -32,11 +32,16 @@ class _Group(click.Group):
 @click.version_option(__version__, prog_name="frontline")
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None,
               help="Data directory (default: $FRONTLINE_DATA_DIR).")
+@click.option("--archive", type=click.Path(file_okay=False), default=None,
+              help="Analyse the layers in this archive (see `frontline import`) instead "
+                   "of raw files.")
+@click.option("--as-of", default=None,
+              help="Pin analyses to the archive's data as of this date (a vintage date).")
 @click.option("-v", "--verbose", count=True, help="More log output on stderr.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars or logs.")
 @click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
 @click.pass_context
-def cli(ctx, data_dir, verbose, quiet, debug):
+def cli(ctx, data_dir, archive, as_of, verbose, quiet, debug):
     """Measure territorial change in Ukraine from ISW/CTP and DeepStateMap polygons.
 
     Data: ISW and AEI's Critical Threats Project; DeepStateMap. frontline never ships
@@ -46,7 +51,8 @@ def cli(ctx, data_dir, verbose, quiet, debug):
         min(verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s: %(message)s", stream=sys.stderr)
     ctx.ensure_object(dict)
-    ctx.obj.update(data_dir=data_dir, progress=not quiet, debug=debug)
+    ctx.obj.update(data_dir=data_dir, archive=archive, as_of=as_of, progress=not quiet,
+                   debug=debug)
 
 
 def format_option(default="table"):

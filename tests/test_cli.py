@@ -92,12 +92,28 @@ def test_areas_markdown_one_date(data_dir):
     assert "ukraine_control_map.zip" in cells["control"][6]
 
 
-def test_no_data_directory_one_line(monkeypatch):
+def test_no_data_directory_fetches_then_runs(data_dir, monkeypatch):
+    """A fresh machine: no data directory, so the main job fetches what it needs first
+    (here from a local mirror, the same code path as a download) and then runs."""
     monkeypatch.delenv("FRONTLINE_DATA_DIR", raising=False)
-    result = CliRunner().invoke(cli, ["monthly"])
+    monkeypatch.setenv("FRONTLINE_MIRROR", str(data_dir))
+    result = CliRunner().invoke(cli, ["-q", "monthly", "--start", "2024-08", "--end",
+                                      "2024-08", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert "ISW and AEI's Critical Threats Project" in result.output  # ISW's terms shown
+    csv = result.output[result.output.index("period,"):]
+    row = pd.read_csv(io.StringIO(csv)).iloc[0]
+    assert round(row.net_km2) == 477
+
+
+def test_no_data_and_fetch_fails_is_one_line(tmp_path, monkeypatch):
+    monkeypatch.delenv("FRONTLINE_DATA_DIR", raising=False)
+    monkeypatch.setenv("FRONTLINE_MIRROR", str(tmp_path / "empty-mirror"))
+    result = CliRunner().invoke(cli, ["-q", "monthly", "--source", "isw-areas"])
     assert result.exit_code == 1
-    assert result.output.startswith("Error: No data directory configured")
-    assert len(result.output.strip().splitlines()) == 1
+    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and "Traceback" not in result.output
+    assert "isw/area_tables/" in errors[0] and "FRONTLINE_MIRROR" in errors[0]
 
 
 def test_bad_through_date(data_dir):
@@ -106,3 +122,35 @@ def test_bad_through_date(data_dir):
                                       "2024-10-27"])
     assert result.exit_code == 1
     assert "--through 2024-10-27 must fall in the last month (2024-09)" in result.output
+
+
+def test_change_pinned_to_an_archive_vintage(tmp_path):
+    """ISW redraws a day: the archive keeps both vintages and --as-of picks the older."""
+    from shapely.geometry import box
+
+    from frontline.archive import import_paths
+
+    from ._synthetic import write_isw_zip
+
+    archive = tmp_path / "archive"
+    start = write_isw_zip(tmp_path / "a" / "cm.zip", "UkraineControlMapAO30SEP2024",
+                          [box(37.0, 48.0, 37.2, 48.1)])
+    first = write_isw_zip(tmp_path / "b" / "cm.zip", "UkraineControlMapAO31OCT2024",
+                          [box(37.0, 48.0, 37.3, 48.1)])
+    import_paths([start, first], root=archive, imported_at="2024-11-01T12:00:00Z")
+    redrawn = write_isw_zip(tmp_path / "c" / "cm.zip", "UkraineControlMapAO31OCT2024",
+                            [box(37.0, 48.0, 37.4, 48.1)])
+    import_paths([redrawn], root=archive, imported_at="2024-11-05T12:00:00Z")
+
+    def net(*pin):
+        result = run("--archive", str(archive), *pin, "change", "--from", "2024-09-30",
+                     "--to", "2024-10-31", "--source", "isw", "--preset", "control",
+                     "--format", "csv")
+        assert result.exit_code == 0, result.output
+        return pd.read_csv(io.StringIO(result.output)).iloc[0].net_km2
+
+    latest, earlier = net(), net("--as-of", "2024-11-02")
+    # Widening 0.2° -> 0.3° (first vintage) or 0.4° (redrawn), 0.1° tall, at 48° N:
+    # 0.1° x 0.1° there is 7.45 km x 11.12 km = 82.9 km².
+    assert earlier == pytest.approx(latest / 2, rel=1e-3)
+    assert 82.5 < earlier < 83.3
