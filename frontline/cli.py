@@ -69,7 +69,4 @@ def main(argv=None) -> None:
 
 
 # Commands live beside the code they call; each module registers itself here.
-from . import _cli_charts  # noqa: E402,F401
-from . import _cli_core  # noqa: E402,F401
-from . import _cli_data  # noqa: E402,F401
-from . import _cli_regions  # noqa: E402,F401
+from . import _cli_charts, _cli_core, _cli_data, _cli_regions  # noqa: E402,F401
