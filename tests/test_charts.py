@@ -1,0 +1,241 @@
+"""``frontline charts``: the month's publication set, and the helpers behind it.
+
+The command runs once on the real data (``FRONTLINE_DATA_DIR``) for AFP's October 2024
+(up to the 27th); the tests then read the files it wrote: valid PNG and SVG, the chart
+text, and CSVs holding the numbers the charts show. The map-date choice and the series
+helpers are also tested on tiny polygons built in code.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import geopandas as gpd
+import matplotlib.image
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+from shapely.geometry import box
+
+import frontline
+from frontline import SnapshotGapError
+from frontline.charts import controlled_totals, map_snapshots, sample_dates
+from frontline.cli import cli
+
+ISW_CREDIT = "ISW and AEI's Critical Threats Project"
+MONTH = "2024-10"
+FILES = [f"{chart}_{MONTH}.{ext}" for chart in ("monthly_gains", "gains_map", "pokrovsk")
+         for ext in ("png", "svg", "csv")] + [f"notes_{MONTH}.md"]
+
+
+@pytest.fixture(scope="module")
+def charts(data_dir, tmp_path_factory):
+    """``frontline charts --month 2024-10 --through 2024-10-27 --out <tmp>``, once."""
+    out = tmp_path_factory.mktemp("charts")
+    result = CliRunner().invoke(cli, ["--data-dir", str(data_dir), "-q", "charts",
+                                      "--month", MONTH, "--through", "2024-10-27",
+                                      "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out, result.output
+
+
+def svg_text(path) -> str:
+    root = ET.parse(path).getroot()
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    return " ".join("".join(e.itertext()) for e in root.iter() if e.tag.endswith("text"))
+
+
+def test_writes_the_listed_files_and_nothing_else(charts):
+    out, output = charts
+    assert output.splitlines() == [str(out / name) for name in FILES]
+    assert sorted(p.name for p in out.iterdir()) == sorted(FILES)  # no .part leftovers
+
+
+@pytest.mark.parametrize("chart", ["monthly_gains", "gains_map", "pokrovsk"])
+def test_png_and_svg_are_valid(charts, chart):
+    out, _ = charts
+    png = out / f"{chart}_{MONTH}.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    pixels = matplotlib.image.imread(png)
+    assert pixels.shape[0] > 1000 and pixels.shape[1] > 1500  # 200 dpi
+    with Image.open(png) as image:
+        image.verify()
+    with Image.open(png) as image:
+        assert ISW_CREDIT in image.text["Source"]
+        assert image.text["Title"]
+    text = svg_text(out / f"{chart}_{MONTH}.svg")  # text kept as text, not paths
+    assert f"Data: {ISW_CREDIT}" in text
+    assert "Chart: frontline." in text
+
+
+def test_monthly_bars_csv_holds_the_numbers_shown(charts, history):
+    out, _ = charts
+    table = pd.read_csv(out / f"monthly_gains_{MONTH}.csv")
+    assert list(table["period"]) == [str(p) for p in pd.period_range("2023-11", MONTH,
+                                                                          freq="M")]
+    rows = table.set_index("period")
+    assert rows.loc["2024-08", "label_km2"] == 477  # AFP: 477 km² in August
+    assert rows.loc["2024-08", "net_km2"] == pytest.approx(476.87, abs=0.01)
+    assert rows.loc["2024-09", "label_km2"] == 456
+    assert rows.loc["2024-10", "label_km2"] == 477  # AFP: 478 (interpolated here)
+    assert list(rows.loc[["2024-08", "2024-09", "2024-10"], "hatched"]) == [False, True, True]
+    assert (rows["hatched"] == ~rows["exact"]).all()
+    assert set(rows["gap_policy"]) == {"interpolate"} and set(rows["preset"]) == {"afp"}
+    assert "interpolate" in rows.loc["2024-10", "note"]
+    # the month's row is the monthly table's own row
+    own = frontline.monthly_gains(history, start=MONTH, end=MONTH, through="2024-10-27",
+                                  gap_policy="interpolate").iloc[0]
+    row = rows.loc[MONTH]
+    for column in ("start_snapshot", "end_snapshot", "source", "exact"):
+        assert str(row[column]) == str(own[column])
+    for column in ("total_start_km2", "total_end_km2", "net_km2", "net_mi2"):
+        assert row[column] == pytest.approx(own[column], abs=1e-6)
+    assert row["end_date"] == "2024-10-27"
+
+
+def test_monthly_bars_text(charts):
+    out, _ = charts
+    text = svg_text(out / f"monthly_gains_{MONTH}.svg")
+    assert "Net change in territory held or claimed by Russia, per month" in text
+    assert "1 Nov 2023 – 27 Oct 2024, km²" in text
+    assert "Oct 1–27" in text and "mi²" in text
+    labels = pd.read_csv(out / f"monthly_gains_{MONTH}.csv")["label_km2"]
+    for label in labels:  # every bar's value is written on it
+        assert f" {label} " in f" {text} "
+    assert "Hatched: no snapshot for an end date" in text
+    assert "2024-10-26/2024-10-28*" in text  # the snapshots used
+
+
+def test_gains_map_csv_and_text(charts):
+    out, _ = charts
+    table = pd.read_csv(out / f"gains_map_{MONTH}.csv")
+    total = table[table["level"] == "country"].iloc[0]
+    # ISW's polygons nearest before 30 Sep and 27 Oct: 29 Sep and 26 Oct
+    assert (total["start_snapshot"], total["end_snapshot"]) == ("2024-09-29", "2024-10-26")
+    assert total["source"] == "isw"
+    assert total["net_km2"] == pytest.approx(450.59, abs=0.05)
+    assert total["gained_km2"] - total["lost_km2"] == pytest.approx(total["net_km2"],
+                                                                     abs=0.01)
+    oblasts = table[table["level"] == "oblast"].set_index("name")
+    assert oblasts.index[0] == "Donetsk Oblast"  # largest net first
+    assert oblasts.loc["Donetsk Oblast", "net_km2"] == pytest.approx(296.66, abs=0.1)
+    assert oblasts["net_km2"].sum() == pytest.approx(total["net_km2"], abs=0.5)
+    text = svg_text(out / f"gains_map_{MONTH}.svg")
+    assert "Territory gained and lost by Russia, 1–27 October 2024" in text
+    assert "maps of 29 Sep 2024 and 26 Oct 2024" in text
+    assert "no ISW/CTP polygons for 2024-09-30 and 2024-10-27" in text
+    assert "net +451 km²" in text
+    assert "Pokrovsk" in text and "Ukraine: the window shown" in text
+
+
+def test_pokrovsk_csv_and_text(charts):
+    out, _ = charts
+    table = pd.read_csv(out / f"pokrovsk_{MONTH}.csv")
+    assert list(table["date"]) == ["2024-09-29", "2024-10-05", "2024-10-12", "2024-10-19",
+                                   "2024-10-26"]
+    assert set(table["source"]) == {"isw"}
+    assert table["unit_area_km2"].iloc[0] == pytest.approx(4002.2, abs=1.0)
+    assert table["unit_km2"].is_monotonic_increasing
+    assert table["unit_taken_km2"].iloc[-1] == pytest.approx(
+        table["unit_km2"].iloc[-1] - table["unit_km2"].iloc[0])
+    assert table["unit_taken_km2"].iloc[-1] == pytest.approx(163.1, abs=0.5)
+    assert table["within_20km_km2"].iloc[-1] > table["within_10km_km2"].iloc[-1]
+    assert table["distance_km"].between(5, 10).all() and not table["inside"].any()
+    text = svg_text(out / f"pokrovsk_{MONTH}.svg")
+    assert "Pokrovsk axis, 1–27 October 2024" in text
+    assert "Snapshot dates: 2024-09-29, 2024-10-05, 2024-10-12, 2024-10-19, 2024-10-26" in text
+    for label in ("Pokrovsk", "Myrnohrad", "Selydove", "Pokrovskii Raion", "10 km", "20 km"):
+        assert label in text
+
+
+def test_notes_say_what_is_inexact_and_credit(charts):
+    out, _ = charts
+    notes = (out / f"notes_{MONTH}.md").read_text(encoding="utf-8")
+    assert ISW_CREDIT in notes and "may not be redistributed" in notes
+    assert "Inexact months (hatched bars, exact=false in the CSV): 2024-09, 2024-10" in notes
+    assert "interpolated linearly" in notes
+    for name in FILES:
+        assert f"- {name}" in notes
+
+
+def test_a_month_without_isw_polygons_maps_deepstate(history):
+    shown = map_snapshots(history, "2024-07-31", "2024-08-31")
+    assert shown.source == "deepstate" and shown.exact
+    assert "ISW/CTP polygons are not available within 3 days" in shown.note
+    assert shown.credit == "Data: DeepStateMap"
+    assert shown.dates[0] == pd.Timestamp("2024-07-31")
+    assert shown.dates[-1] == pd.Timestamp("2024-08-31")
+    assert len(shown.dates) == 6  # weekly, and the last day
+
+
+def test_bad_through_is_one_line(data_dir, tmp_path):
+    result = CliRunner().invoke(cli, ["--data-dir", str(data_dir), "-q", "charts",
+                                      "--month", "2024-10", "--through", "2024-11-02",
+                                      "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert "through=2024-11-02 must fall in 2024-10" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+# ------------------------------------------------------------------ synthetic
+
+
+def toy_history():
+    """ISW polygons on 1 and 29 Sep; DeepState every day of September (growing east)."""
+    rows = []
+    for day in ("2024-09-01", "2024-09-29"):
+        shift = 0.1 if day == "2024-09-29" else 0.0
+        rows += [("isw", day, "control", box(37.0, 48.0, 37.2 + shift, 48.2)),
+                 ("isw", day, "advances", box(37.2 + shift, 48.0, 37.3 + shift, 48.2)),
+                 ("isw", day, "claimed", box(37.0, 47.9, 37.1, 48.0))]
+    frames = []
+    for source in ("isw", "deepstate"):
+        part = [r for r in rows if r[0] == source]
+        if source == "deepstate":
+            part = [("deepstate", f"2024-09-{d:02d}", "occupied",
+                     box(37.0, 48.0, 37.2 + d / 100, 48.2)) for d in range(1, 31)]
+        frame = gpd.GeoDataFrame({"date": pd.to_datetime([r[1] for r in part]),
+                                  "layer": [r[2] for r in part]},
+                                 geometry=[r[3] for r in part], crs="EPSG:4326")
+        history = frontline.History.from_frame(frame, source=source)
+        frames.append(history)
+    catalog = pd.concat([h.catalog for h in frames], ignore_index=True)
+    cache = {k: v for h in frames for k, v in h._cache.items()}
+    return frontline.History(catalog, frames=cache)
+
+
+def test_map_snapshots_prefers_isw_within_the_offset():
+    history = toy_history()
+    shown = map_snapshots(history, "2024-09-01", "2024-09-29")
+    assert shown.source == "isw" and shown.exact
+    assert list(shown.dates.strftime("%d")) == ["01", "29"]
+    shown = map_snapshots(history, "2024-09-02", "2024-09-30")
+    assert shown.source == "isw" and not shown.exact
+    assert (shown.start, shown.end) == (pd.Timestamp("2024-09-01"),
+                                        pd.Timestamp("2024-09-29"))
+    assert "no ISW/CTP polygons for 2024-09-02 and 2024-09-30" in shown.note
+    shown = map_snapshots(history, "2024-09-05", "2024-09-30")
+    assert shown.source == "deepstate" and shown.exact
+    assert list(shown.dates.strftime("%d")) == ["05", "12", "19", "26", "30"]
+    with pytest.raises(SnapshotGapError, match="No polygons to map 2024-08-31"):
+        map_snapshots(history, "2024-08-31", "2024-09-30")  # nothing on or before 08-31
+
+
+def test_controlled_totals_one_measure_per_source():
+    history = toy_history()
+    totals = controlled_totals(history, source="isw")
+    assert list(totals["date"].dt.strftime("%m-%d")) == ["09-01", "09-29"]
+    assert set(totals["measures"]) == {"control + advances + claimed"}
+    assert totals["total_km2"].iloc[1] > totals["total_km2"].iloc[0]
+    weekly = controlled_totals(history, source="deepstate", every="W")
+    assert weekly["date"].dt.day_of_week.iloc[:-1].eq(6).all()  # Sundays, then the last day
+    assert set(weekly["measures"]) == {"occupied"}
+    with pytest.raises(SnapshotGapError, match="has every one of the layers"):
+        controlled_totals(history, source="isw", layers=("control", "partisan"))
+
+
+def test_sample_dates():
+    dates = pd.to_datetime(["2024-01-05", "2024-01-31", "2024-02-01", "2024-03-10"])
+    assert list(sample_dates(dates, "M").strftime("%m-%d")) == ["01-31", "02-01", "03-10"]
+    assert list(sample_dates(dates)) == list(dates)
