@@ -15,7 +15,21 @@ from .arcgis import SnapshotError, snapshot_isw
 from .archive import ArchiveError, archive_status, import_paths, load_history
 from .area import KM2_PER_MI2, geodesic_area_km2, km2_to_mi2
 from .change import Change, Snapshot, change, monthly_changes, monthly_gains, snapshot
-from .charts import axis_series, controlled_totals, map_snapshots, publication_charts
+from .charts import (
+    UKRAINE_KM2,
+    axis_series,
+    compare_sources,
+    controlled_totals,
+    held_by_date,
+    map_snapshots,
+    plot_axis_series,
+    plot_source_difference,
+    plot_totals,
+    publication_charts,
+    reproduce_published,
+    source_difference,
+    source_differences,
+)
 from .errors import (
     AreaError,
     DataDirError,
@@ -111,8 +125,17 @@ __all__ = [
     "plot_monthly_gains",
     "plot_pokrovsk",
     "plot_source_comparison",
+    "UKRAINE_KM2",
     "axis_series",
+    "compare_sources",
     "controlled_totals",
+    "held_by_date",
     "map_snapshots",
+    "plot_axis_series",
+    "plot_source_difference",
+    "plot_totals",
     "publication_charts",
+    "reproduce_published",
+    "source_difference",
+    "source_differences",
 ]

@@ -43,21 +43,39 @@ from .errors import SnapshotGapError
 from .history import History
 from .layers import preset_layers
 from .plot import (
+    _SOURCE_LABELS,
+    _date_axis,
     _day,
+    _footer,
+    _set_title,
     plot_change_map,
+    plot_controlled_total,
     plot_monthly_gains,
     plot_pokrovsk,
     source_credit,
 )
 
 __all__ = [
+    "UKRAINE_KM2",
     "MapSnapshots",
     "axis_series",
+    "compare_sources",
     "controlled_totals",
+    "held_by_date",
     "map_snapshots",
+    "plot_axis_series",
+    "plot_totals",
     "publication_charts",
+    "reproduce_published",
+    "plot_source_difference",
     "sample_dates",
+    "source_difference",
+    "source_differences",
 ]
+
+#: Ukraine's area within its 2013 borders, km² (the official figure; geodesic sums of
+#: the boundary files give 602,517 without Sevastopol, see data/README.md).
+UKRAINE_KM2 = 603_550.0
 
 _SOURCE_NAMES = {"isw": "ISW/CTP", "deepstate": "DeepStateMap"}
 _MEASURES = {
@@ -214,6 +232,291 @@ def axis_series(history: History, town: str = "Pokrovsk", /, *, source: str,
     out["distance_km"] = distance["distance_km"].to_numpy()
     out["inside"] = distance["inside"].to_numpy()
     return out
+
+
+def held_by_date(history: History, dates, /, *, source: str, preset: str | None = None,
+                 gap_policy: str = "error") -> gpd.GeoDataFrame:
+    """The area held on each date as one polygon per date, for maps.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``date, snapshot, source, exact, total_km2, geometry`` (EPSG:4326): the union of
+        the preset's layers (:func:`frontline.snapshot`), as :func:`frontline.plot_pokrovsk`
+        and :func:`frontline.plot_area_closeup` take it.
+    """
+    rows = []
+    for date in pd.DatetimeIndex(pd.to_datetime(list(dates))):
+        snap = snapshot(history, date, source=source, preset=preset, gap_policy=gap_policy)
+        if snap.geometry is None:
+            raise SnapshotGapError(
+                f"{snap.describe()}: no polygons (a total only), so nothing to map; use "
+                "gap_policy='previous' or a date with polygons."
+            )
+        rows.append({"date": snap.requested, "snapshot": snap.label, "source": snap.input,
+                     "exact": snap.exact, "total_km2": snap.total_km2,
+                     "geometry": snap.geometry})
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
+
+
+def reproduce_published(history: History, figures: pd.DataFrame, /, *,
+                        gap_policy: str = "interpolate") -> pd.DataFrame:
+    """Published figures next to frontline's: one row per figure.
+
+    Parameters
+    ----------
+    figures : pandas.DataFrame
+        ``data/published_figures.csv``: ``publisher, published, figure, start_date,
+        end_date, value_km2, tolerance_km2`` (``value_mi2`` optional).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The figures' columns, then ``frontline_km2``, ``frontline_mi2``,
+        ``difference_km2`` (frontline − published), ``within_tolerance``,
+        ``start_snapshot``, ``end_snapshot``, ``source``, ``exact`` (from
+        :func:`frontline.change` with ``gap_policy``).
+    """
+    rows = []
+    for row in figures.to_dict("records"):
+        result = change(history, row["start_date"], row["end_date"], gap_policy=gap_policy)
+        used = result.to_frame().iloc[0]
+        rows.append({
+            "frontline_km2": result.net_km2, "frontline_mi2": km2_to_mi2(result.net_km2),
+            "difference_km2": result.net_km2 - row["value_km2"],
+            "within_tolerance": abs(result.net_km2 - row["value_km2"])
+            <= row["tolerance_km2"],
+            "start_snapshot": used["start_snapshot"], "end_snapshot": used["end_snapshot"],
+            "source": used["source"], "exact": result.exact,
+        })
+    columns = [c for c in ("publisher", "published", "figure", "start_date", "end_date",
+                           "value_km2", "value_mi2", "tolerance_km2") if c in figures]
+    return pd.concat([figures[columns].reset_index(drop=True), pd.DataFrame(rows)], axis=1)
+
+
+def compare_sources(history: History, areas=("Donetsk oblast", "Pokrovsk raion"), /, *,
+                    sources=("isw", "deepstate"), dates=None, data_dir=None,
+                    progress: bool = False) -> pd.DataFrame:
+    """The area held by each source on their common dates: all of it, and inside areas.
+
+    Parameters
+    ----------
+    areas : sequence of str
+        Unit names (:func:`frontline.find_unit`), each measured on its own.
+    sources : pair of str
+        Sources with polygons; each uses its default preset (``afp`` for ISW: control +
+        advances + claimed; DeepStateMap's occupied area).
+    dates : list of date-like, optional
+        Default: every date both sources have a snapshot for.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Long: ``date, source, name, controlled_km2``; ``name`` is ``"All (national
+        total)"`` for the whole map and the unit's name otherwise.
+    """
+    from .regions import area_series
+    from .units import area_from_spec
+
+    if dates is None:
+        common = None
+        for source in sources:
+            layers = preset_layers("deepstate" if source == "deepstate" else "afp")
+            have = history.dates(source, layers)
+            common = have if common is None else common.intersection(have)
+        dates = common
+    dates = pd.DatetimeIndex(pd.to_datetime(list(dates)))
+    if len(dates) == 0:
+        raise SnapshotGapError(f"{' and '.join(sources)} have no snapshot date in common.")
+    data_dir = _data_dir(history, data_dir)
+    units = gpd.GeoDataFrame(pd.concat([area_from_spec(area=a, data_dir=data_dir)
+                                        for a in areas], ignore_index=True), crs="EPSG:4326")
+    frames = []
+    for source in sources:
+        totals = held_by_date(history, dates, source=source)
+        frames.append(pd.DataFrame({"date": totals["date"], "source": source,
+                                    "name": "All (national total)",
+                                    "controlled_km2": totals["total_km2"]}))
+        inside = area_series(history, units, source=source, dates=dates, progress=progress)
+        frames.append(inside[["date", "source", "name", "controlled_km2"]]
+                      .assign(source=source))
+    return pd.concat(frames, ignore_index=True)
+
+
+def source_differences(table: pd.DataFrame, /, *, value: str = "controlled_km2"
+                       ) -> pd.DataFrame:
+    """Side by side: one row per (name, date) with each source's km² and the difference.
+
+    ``table`` is :func:`compare_sources`' long table (two sources), or stacked
+    :func:`controlled_totals` tables with ``value="total_km2"``. The difference is the
+    first source minus the second (ISW − DeepState), in km² and in % of the second.
+    """
+    if "name" not in table.columns:
+        table = table.assign(name="All (national total)")
+    sources = list(dict.fromkeys(table["source"]))
+    if len(sources) != 2:
+        raise ValueError(f"source_differences needs two sources; got {sources}.")
+    first, second = sources
+    wide = table.pivot_table(index=["name", "date"], columns="source", values=value,
+                             sort=False).reset_index()
+    wide.columns.name = None
+    wide = wide.rename(columns={first: f"{first}_km2", second: f"{second}_km2"})
+    wide["difference_km2"] = wide[f"{first}_km2"] - wide[f"{second}_km2"]
+    wide["difference_pct"] = 100.0 * wide["difference_km2"] / wide[f"{second}_km2"]
+    return wide
+
+
+def plot_totals(totals: pd.DataFrame, *, ax=None, share_of: float | None = UKRAINE_KM2):
+    """:func:`frontline.plot_controlled_total` with each line saying what it measures.
+
+    ``totals`` stacks :func:`controlled_totals` tables (``date, source, measures,
+    total_km2``); the legend reads e.g. "ISW/CTP (weekly copies): control + advances".
+    """
+    if "measures" in totals.columns:
+        measures = totals.groupby("source")["measures"].agg(lambda m: sorted(set(m)))
+        mixed = measures[measures.map(len) > 1]
+        if len(mixed):
+            raise ValueError(
+                f"One line per source and measure: {', '.join(mixed.index)} has several "
+                f"({'; '.join(' / '.join(m) for m in mixed)}); rename the source of one."
+            )
+    ax = plot_controlled_total(totals, ax=ax, share_of=share_of)
+    if "measures" in totals.columns:
+        labels = {_SOURCE_LABELS.get(s, s): f"{_SOURCE_LABELS.get(s, s)}: {m[0]}"
+                  for s, m in measures.items()}
+        for line in ax.get_lines():
+            if line.get_label() in labels:
+                line.set_label(labels[line.get_label()])
+        ax.legend(title="source: layers measured", fontsize=7, title_fontsize=7)
+    return ax
+
+
+def plot_axis_series(series: pd.DataFrame, *, axes=None):
+    """Area held inside the unit and within the largest ring, and the distance to the
+    town, over time: one line per source (:func:`axis_series` tables stacked).
+
+    Returns
+    -------
+    (matplotlib.axes.Axes, matplotlib.axes.Axes)
+        The area panel and the distance panel.
+    """
+    from matplotlib.ticker import StrMethodFormatter
+
+    rings = sorted(int(c.split("_")[1][:-2]) for c in series.columns
+                   if c.startswith("within_") and c.endswith("km_km2"))
+    if axes is None:
+        import matplotlib.pyplot as plt
+
+        _, axes = plt.subplots(1, 2, figsize=(12, 5), layout="constrained")
+    area_ax, distance_ax = axes
+    frame = series.assign(date=pd.to_datetime(series["date"]))
+    town = str(frame["town"].iloc[0])
+    unit = str(frame["unit"].iloc[0]) if "unit" in frame.columns else None
+    spans = []
+    for source, group in frame.groupby("source", sort=True):
+        label = _SOURCE_LABELS.get(source, source)
+        marker = "o" if len(group) <= 40 else None
+        if unit is not None:
+            area_ax.plot(group["date"], group["unit_km2"], marker=marker, markersize=3,
+                         label=f"{label}: in {unit}")
+        if rings:
+            area_ax.plot(group["date"], group[f"within_{rings[-1]}km_km2"], marker=marker,
+                         markersize=3, linestyle="--",
+                         label=f"{label}: within {rings[-1]} km of {town}")
+        distance_ax.plot(group["date"], group["distance_km"], marker=marker, markersize=3,
+                         label=label)
+        spans.append(f"{label}: {len(group)} snapshots, "
+                     f"{_day(group['date'].min())} – {_day(group['date'].max())}")
+    for ax in axes:
+        _date_axis(ax)
+        ax.grid(color="0.9")
+        ax.set_xlabel("Date of the map")
+        ax.legend(fontsize=7)
+    area_ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    area_ax.set_ylabel("Area held by Russia (km²)")
+    distance_ax.set_ylabel(f"Distance from {town} (km)")
+    distance_ax.set_ylim(bottom=0)
+    period = f"{_day(frame['date'].min())} – {_day(frame['date'].max())}"
+    _set_title(area_ax, f"Area held by Russia near {town}, km²", period)
+    _set_title(distance_ax, f"Distance from {town}'s centre to the area held, km", period)
+    _footer(area_ax, ["; ".join(spans)])
+    _footer(distance_ax, [source_credit(list(frame["source"].unique()))
+                          + ". Chart: frontline."])
+    return area_ax, distance_ax
+
+
+def source_difference(history: History, date, /, *, sources=("isw", "deepstate")
+                      ) -> gpd.GeoDataFrame:
+    """Where two sources' maps of one date disagree: held in one and not the other.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per polygon: ``kind`` (``"<first> only"``, ``"<second> only"``),
+        ``date``, ``area_km2``; ``attrs["totals_km2"]`` holds each source's total.
+    """
+    from ._overlay import tile, tiled_difference
+
+    held = {s: held_by_date(history, [date], source=s).iloc[0] for s in sources}
+    first, second = sources
+    tiles = {s: tile(held[s].geometry) for s in sources}
+    rows = []
+    for a, b in ((first, second), (second, first)):
+        only = tiled_difference(tiles[a], tiles[b])
+        for part in shapely.get_parts(only):
+            if part.area > 0:
+                rows.append({"kind": f"{a} only", "date": pd.Timestamp(date), "source": a,
+                             "geometry": part})
+    frame = gpd.GeoDataFrame(rows, columns=["kind", "date", "source", "geometry"],
+                             geometry="geometry", crs="EPSG:4326")
+    frame["area_km2"] = geodesic_area_km2(frame.geometry.values)
+    frame.attrs["totals_km2"] = {s: float(held[s]["total_km2"]) for s in sources}
+    return frame
+
+
+def plot_source_difference(difference: gpd.GeoDataFrame, *, boundaries=None, towns=None,
+                           extent=None, ax=None):
+    """Map of :func:`source_difference`: each source's extra area in its own colour.
+
+    The default window is where most of the disagreement lies (a locator is not drawn);
+    pass ``extent=(minx, miny, maxx, maxy)`` for another.
+    """
+    from matplotlib.patches import Patch
+
+    from .plot import _draw_boundaries, _draw_towns, _new_axes, _set_map_extent
+
+    kinds = list(dict.fromkeys(difference["kind"]))
+    if extent is None:
+        extent = _zoom_extent(difference, share=0.9)
+    ax = _new_axes(ax, (9, 8))
+    ax.set_facecolor("#f7f7f4")
+    colours = ["#d95f02", "#7570b3"]
+    handles = []
+    for kind, colour in zip(kinds, colours, strict=False):
+        part = difference[difference["kind"] == kind]
+        clipped = part.clip(extent) if extent is not None else part
+        if not clipped.empty:
+            clipped.plot(ax=ax, color=colour, linewidth=0, zorder=3)
+        source = str(part["source"].iloc[0])
+        handles.append(Patch(color=colour, label=f"held by Russia per "
+                             f"{_SOURCE_LABELS.get(source, source)} only: "
+                             f"{part['area_km2'].sum():,.0f} km²"))
+    _draw_boundaries(ax, boundaries, extent)
+    _draw_towns(ax, towns if towns is None or isinstance(towns, gpd.GeoDataFrame)
+                else gpd.GeoDataFrame(towns[["name"]], geometry=gpd.points_from_xy(
+                    towns["longitude"], towns["latitude"]), crs="EPSG:4326"), extent)
+    _set_map_extent(ax, extent)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7,
+              frameon=False)
+    date = pd.Timestamp(difference["date"].iloc[0])
+    totals = difference.attrs.get("totals_km2", {})
+    names = " vs ".join(_SOURCE_LABELS.get(s, s) for s in totals) or " vs ".join(kinds)
+    _set_title(ax, f"Where the maps disagree: {names}", f"{_day(date)}, km²")
+    lines = [", ".join(f"{_SOURCE_LABELS.get(s, s)} total {v:,.0f} km²"
+                       for s, v in totals.items())]
+    lines.append(source_credit(list(difference["source"].unique())) + ". Chart: frontline.")
+    _footer(ax, lines)
+    return ax
 
 
 # --------------------------------------------------------------------------- map dates
@@ -554,10 +857,7 @@ def publication_charts(history: History, month, *, through=None, out_dir,
 
         # 3. the Pokrovsk close-up
         step("Pokrovsk")
-        held = gpd.GeoDataFrame(
-            [{"date": d, "source": shown.source,
-              "geometry": snapshot(history, d, source=shown.source).geometry}
-             for d in shown.dates], geometry="geometry", crs="EPSG:4326")
+        held = held_by_date(history, shown.dates, source=shown.source)
         title = (f"Pokrovsk axis, {month_name}: area held by Russia on each "
                  f"{_SOURCE_NAMES[shown.source]} snapshot date\n"
                  f"{_day(shown.dates[0])} – {_day(shown.dates[-1])}")
