@@ -178,7 +178,9 @@ def _km2_axis(ax) -> None:
 def _date_axis(ax) -> None:
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 
-    locator = AutoDateLocator(maxticks=8)
+    # minticks=3: a span of 4-5 years gets yearly ticks (with the default 5, matplotlib
+    # tries monthly ones, finds no interval under maxticks and warns)
+    locator = AutoDateLocator(minticks=3, maxticks=8)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
 

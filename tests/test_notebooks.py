@@ -58,6 +58,9 @@ def test_notebook_runs_top_to_bottom(path, data_dir, monkeypatch):
     errors = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs
               if o.output_type == "error"]
     assert not errors
+    warnings = [o["text"] for c in notebook.cells if c.cell_type == "code" for o in c.outputs
+                if o.output_type == "stream" and o.name == "stderr" and "Warning" in o["text"]]
+    assert not warnings, f"{path.name} shows warnings: {warnings}"
     images = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs
               if "image/png" in o.get("data", {})]
     assert images, f"{path.name} drew no chart"
