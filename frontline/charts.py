@@ -312,7 +312,7 @@ def compare_sources(history: History, areas=("Donetsk oblast", "Pokrovsk raion")
     Returns
     -------
     pandas.DataFrame
-        Long: ``date, source, name, controlled_km2``; ``name`` is ``"All (national
+        Long: ``date, source, name, controlled_km2``; ``name`` is ``"Ukraine (national
         total)"`` for the whole map and the unit's name otherwise.
     """
     from .regions import area_series
@@ -335,7 +335,7 @@ def compare_sources(history: History, areas=("Donetsk oblast", "Pokrovsk raion")
     for source in sources:
         totals = held_by_date(history, dates, source=source)
         frames.append(pd.DataFrame({"date": totals["date"], "source": source,
-                                    "name": "All (national total)",
+                                    "name": "Ukraine (national total)",
                                     "controlled_km2": totals["total_km2"]}))
         inside = area_series(history, units, source=source, dates=dates, progress=progress)
         frames.append(inside[["date", "source", "name", "controlled_km2"]]
@@ -352,7 +352,7 @@ def source_differences(table: pd.DataFrame, /, *, value: str = "controlled_km2"
     first source minus the second (ISW − DeepState), in km² and in % of the second.
     """
     if "name" not in table.columns:
-        table = table.assign(name="All (national total)")
+        table = table.assign(name="Ukraine (national total)")
     sources = list(dict.fromkeys(table["source"]))
     if len(sources) != 2:
         raise ValueError(f"source_differences needs two sources; got {sources}.")
