@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import click
 
+from ._cli_core import _prepare
 from .charts import publication_charts
 from .cli import cli
 from .history import load
+
+_SOURCES = ["isw", "isw-areas", "deepstate"]
 
 
 @cli.command()
@@ -26,8 +29,13 @@ def charts(ctx, month, through, out_dir, max_offset_days):
     PNG and SVG of each chart, the CSV behind it and notes_<month>.md; prints the paths
     written, one a line.
     """
-    history = load(ctx.obj["data_dir"], sources=["isw", "isw-areas", "deepstate"],
-                   progress=ctx.obj["progress"])
+    if ctx.obj.get("archive") or ctx.obj.get("as_of"):
+        raise click.UsageError(
+            "charts reads the data directory, not the archive (--archive/--as-of): the "
+            "bars need ISW's daily area table, which the archive does not hold."
+        )
+    _prepare(ctx, _SOURCES, region=True)  # fetches the data (and boundaries) if none is set
+    history = load(ctx.obj["data_dir"], sources=_SOURCES, progress=ctx.obj["progress"])
     paths = publication_charts(history, month, through=through, out_dir=out_dir,
                                data_dir=ctx.obj["data_dir"], progress=ctx.obj["progress"],
                                max_offset_days=max_offset_days)

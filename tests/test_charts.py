@@ -239,3 +239,56 @@ def test_sample_dates():
     dates = pd.to_datetime(["2024-01-05", "2024-01-31", "2024-02-01", "2024-03-10"])
     assert list(sample_dates(dates, "M").strftime("%m-%d")) == ["01-31", "02-01", "03-10"]
     assert list(sample_dates(dates)) == list(dates)
+
+
+def test_charts_refuses_the_archive(tmp_path):
+    result = CliRunner().invoke(cli, ["-q", "--as-of", "2026-01-01", "charts", "--month",
+                                      "2024-10", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "charts reads the data directory, not the archive" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_source_differences_side_by_side():
+    table = pd.DataFrame({
+        "date": pd.to_datetime(["2024-10-01", "2024-10-01", "2024-10-08", "2024-10-08"]),
+        "source": ["isw", "deepstate", "isw", "deepstate"],
+        "total_km2": [110.0, 100.0, 121.0, 110.0]})
+    wide = frontline.source_differences(table, value="total_km2")
+    assert list(wide.columns) == ["name", "date", "isw_km2", "deepstate_km2",
+                                  "difference_km2", "difference_pct"]
+    assert list(wide["difference_km2"]) == [10.0, 11.0]
+    assert list(wide["difference_pct"]) == pytest.approx([10.0, 10.0])
+    assert set(wide["name"]) == {"Ukraine (national total)"}
+    with pytest.raises(ValueError, match="needs two sources"):
+        frontline.source_differences(table[table["source"] == "isw"], value="total_km2")
+
+
+def test_plot_totals_says_what_each_line_measures():
+    history = toy_history()
+    totals = pd.concat([controlled_totals(history, source="isw"),
+                        controlled_totals(history, source="deepstate")], ignore_index=True)
+    ax = frontline.plot_totals(totals)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["DeepStateMap: occupied",
+                      "ISW/CTP (polygons): control + advances + claimed"]
+    assert ax.get_legend().get_title().get_text() == "source: layers measured"
+    mixed = pd.concat([totals, controlled_totals(history, source="isw", preset="control")])
+    with pytest.raises(ValueError, match="One line per source and measure: isw"):
+        frontline.plot_totals(mixed)
+
+
+def test_source_difference_map_on_toy_polygons():
+    history = toy_history()
+    difference = frontline.source_difference(history, "2024-09-29")
+    only = difference.groupby("kind")["area_km2"].sum()
+    totals = difference.attrs["totals_km2"]
+    assert only["isw only"] - only.get("deepstate only", 0.0) == pytest.approx(
+        totals["isw"] - totals["deepstate"], abs=1e-3)
+    ax = frontline.plot_source_difference(difference)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[0].startswith("held by Russia per ISW/CTP (polygons) only:")
+    assert ax.get_title().startswith("Where the maps disagree: ISW/CTP (polygons) vs "
+                                     "DeepStateMap")
+    footer = " ".join(t.get_text() for t in ax.texts)
+    assert f"Data: {ISW_CREDIT}; DeepStateMap" in footer
