@@ -92,8 +92,9 @@ def sample_dates(dates, every: str | None = None) -> pd.DatetimeIndex:
 
     Examples
     --------
-    >>> sample_dates(pd.to_datetime(["2024-01-30", "2024-01-31", "2024-02-10"]), "M")
-    DatetimeIndex(['2024-01-31', '2024-02-10'], dtype='datetime64[ns]', freq=None)
+    >>> dates = pd.to_datetime(["2024-01-30", "2024-01-31", "2024-02-10"])
+    >>> list(sample_dates(dates, "M").strftime("%Y-%m-%d"))
+    ['2024-01-31', '2024-02-10']
     """
     dates = pd.DatetimeIndex(pd.to_datetime(dates)).sort_values()
     if every is None or len(dates) == 0:
@@ -782,10 +783,10 @@ def publication_charts(history: History, month, *, through=None, out_dir,
     list of pathlib.Path
         The files written, in the order of the module docs.
 
-    Examples
-    --------
-    >>> paths = publication_charts(history, "2024-10", through="2024-10-27",
-    ...                            out_dir="charts")  # doctest: +SKIP
+    Notes
+    -----
+    ``publication_charts(frontline.load(), "2024-10", through="2024-10-27",
+    out_dir="charts")`` writes AFP's October 2024 (about 15 s on 2 cores).
     """
     import matplotlib.pyplot as plt
 
