@@ -77,6 +77,7 @@ __all__ = [
 #: the boundary files give 602,517 without Sevastopol, see data/README.md).
 UKRAINE_KM2 = 603_550.0
 
+_NBSP = "\u00a0"
 _SOURCE_NAMES = {"isw": "ISW/CTP", "deepstate": "DeepStateMap"}
 _MEASURES = {
     "isw": "ISW's control + advances + claimed layers",
@@ -618,6 +619,11 @@ def _data_dir(history: History, data_dir):
     return resolve_data_dir(data_dir)
 
 
+def _unbroken(text: str) -> str:
+    """No line break inside a date (``31 Aug 2024``) when a title wraps."""
+    return text.replace(" ", _NBSP)
+
+
 def _period_name(month: pd.Period, end: pd.Timestamp) -> str:
     if end == month.to_timestamp(how="end").normalize():
         return f"{month:%B %Y}"
@@ -829,9 +835,10 @@ def publication_charts(history: History, month, *, through=None, out_dir,
         towns = load_towns(data_dir=data_dir)
         extent = _zoom_extent(polygons)
         title = (f"Territory gained and lost by Russia, {month_name}\n"
-                 f"{_SOURCE_NAMES[shown.source]}: maps of {_day(shown.start)} and "
-                 f"{_day(shown.end)}; gained {result.gained_km2:,.0f} km², lost "
-                 f"{result.lost_km2:,.0f} km², net {result.net_km2:+,.0f} km²")
+                 f"{_SOURCE_NAMES[shown.source]}: maps of {_unbroken(_day(shown.start))} "
+                 f"and {_unbroken(_day(shown.end))}; gained {result.gained_km2:,.0f} km², lost "
+                 f"{result.lost_km2:,.0f} km², net {result.net_km2:+,.0f} km²"
+                 ).replace(" km²", _NBSP + "km²")
         source_line = f"{shown.credit}. {shown.note}"
         ax = plot_change_map(polygons[polygons["kind"] == "gained"],
                              polygons[polygons["kind"] == "lost"], boundaries=oblasts,

@@ -43,7 +43,8 @@ def charts(data_dir, tmp_path_factory):
 def svg_text(path) -> str:
     root = ET.parse(path).getroot()
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
-    return " ".join("".join(e.itertext()) for e in root.iter() if e.tag.endswith("text"))
+    text = " ".join("".join(e.itertext()) for e in root.iter() if e.tag.endswith("text"))
+    return text.replace("\u00a0", " ")  # titles keep "31 Aug 2024" and "451 km²" unbroken
 
 
 def test_writes_the_listed_files_and_nothing_else(charts):
