@@ -701,16 +701,17 @@ def _zoom_extent(polygons: gpd.GeoDataFrame, share: float = 0.8, pad: float = 0.
 
 
 def _locator(ax, oblasts, polygons, extent) -> None:
-    """A small map of Ukraine under the legend, the zoomed window outlined."""
+    """A small map of Ukraine under the legend: every change, the zoomed window outlined."""
     import math
 
     from matplotlib.patches import Rectangle
 
     inset = ax.inset_axes([1.03, 0.0, 0.42, 0.34])
     oblasts.boundary.plot(ax=inset, color="0.55", linewidth=0.3)
-    gained = polygons[polygons["kind"] == "gained"]
-    if not gained.empty:
-        gained.plot(ax=inset, color="#b2182b", linewidth=0)
+    for kind, colour in (("gained", "#b2182b"), ("lost", "#2166ac")):
+        part = polygons[polygons["kind"] == kind]
+        if not part.empty:
+            part.plot(ax=inset, color=colour, linewidth=0)
     minx, miny, maxx, maxy = extent
     inset.add_patch(Rectangle((minx, miny), maxx - minx, maxy - miny, fill=False,
                               edgecolor="black", linewidth=0.9))
