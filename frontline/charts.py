@@ -415,18 +415,17 @@ def plot_axis_series(series: pd.DataFrame, *, axes=None):
     town = str(frame["town"].iloc[0])
     unit = str(frame["unit"].iloc[0]) if "unit" in frame.columns else None
     spans = []
-    for source, group in frame.groupby("source", sort=True):
+    for index, (source, group) in enumerate(frame.groupby("source", sort=True)):
         label = _SOURCE_LABELS.get(source, source)
-        marker = "o" if len(group) <= 40 else None
+        style = {"color": f"C{index}", "marker": "o" if len(group) <= 40 else None,
+                 "markersize": 3}  # one colour per source in both panels
         if unit is not None:
-            area_ax.plot(group["date"], group["unit_km2"], marker=marker, markersize=3,
-                         label=f"{label}: in {unit}")
+            area_ax.plot(group["date"], group["unit_km2"], label=f"{label}: in {unit}",
+                         **style)
         if rings:
-            area_ax.plot(group["date"], group[f"within_{rings[-1]}km_km2"], marker=marker,
-                         markersize=3, linestyle="--",
-                         label=f"{label}: within {rings[-1]} km of {town}")
-        distance_ax.plot(group["date"], group["distance_km"], marker=marker, markersize=3,
-                         label=label)
+            area_ax.plot(group["date"], group[f"within_{rings[-1]}km_km2"], linestyle="--",
+                         label=f"{label}: within {rings[-1]} km of {town}", **style)
+        distance_ax.plot(group["date"], group["distance_km"], label=label, **style)
         spans.append(f"{label}: {len(group)} snapshots, "
                      f"{_day(group['date'].min())} – {_day(group['date'].max())}")
     for ax in axes:

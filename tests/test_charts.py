@@ -293,3 +293,26 @@ def test_source_difference_map_on_toy_polygons():
                                      "DeepStateMap")
     footer = " ".join(t.get_text() for t in ax.texts)
     assert f"Data: {ISW_CREDIT}; DeepStateMap" in footer
+
+
+def test_plot_axis_series_one_colour_per_source():
+    rows = []
+    for source, offset in (("isw", 100.0), ("deepstate", 0.0)):
+        for day, km2 in (("2024-09-01", 1000.0), ("2024-10-01", 1200.0)):
+            rows.append({"date": pd.Timestamp(day), "source": source, "unit": "Pokrovskii Raion",
+                         "unit_km2": km2 + offset, "within_10km_km2": 1.0,
+                         "within_20km_km2": 50.0 + offset, "town": "Pokrovsk",
+                         "distance_km": 10.0 - offset / 100})
+    area_ax, distance_ax = frontline.plot_axis_series(pd.DataFrame(rows))
+    labels = [line.get_label() for line in area_ax.get_lines()]
+    assert labels == ["DeepStateMap: in Pokrovskii Raion",
+                      "DeepStateMap: within 20 km of Pokrovsk",
+                      "ISW/CTP (polygons): in Pokrovskii Raion",
+                      "ISW/CTP (polygons): within 20 km of Pokrovsk"]
+    colours = [line.get_color() for line in area_ax.get_lines()]
+    assert colours[0] == colours[1] != colours[2] == colours[3]
+    assert [line.get_color() for line in distance_ax.get_lines()] == colours[::2]
+    assert distance_ax.get_ylabel() == "Distance from Pokrovsk (km)"
+    assert area_ax.get_title().startswith("Area held by Russia near Pokrovsk, km²")
+    credit = " ".join(t.get_text() for t in distance_ax.texts)
+    assert f"Data: {ISW_CREDIT}; DeepStateMap" in credit
