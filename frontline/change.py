@@ -238,13 +238,8 @@ class _Totals:
         layer_sum = float(sum(self.history.area_km2(name, date, layer) for layer in layers))
         if name in _AREA_INPUTS:
             return layer_sum, None, files, np.nan
-        key = ("union", name, date, layers)
-        cache = self.history._cache
-        if key not in cache:
-            union = shapely.union_all([self.history.geometry(name, date, layer)
-                                       for layer in layers])
-            cache[key] = (union, float(geodesic_area_km2(union)))
-        union, total = cache[key]
+        union = self.history.union(name, date, self.layers)
+        total = self.history.total_km2(name, date, self.layers)
         self._check_agreement(name, date, layers, total)
         return total, union, files, layer_sum - total
 
@@ -253,8 +248,7 @@ class _Totals:
             return
         if date not in self.history.dates("isw-areas", self.layers):
             return
-        table_layers = self.history.resolve_layers("isw-areas", date, self.layers)
-        table = sum(self.history.area_km2("isw-areas", date, layer) for layer in table_layers)
+        table = self.history.total_km2("isw-areas", date, self.layers)
         if abs(table - total) > AGREEMENT_KM2:
             warnings.warn(
                 f"{date:%Y-%m-%d}: polygons give {total:,.2f} km² but the area table gives "

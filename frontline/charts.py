@@ -150,16 +150,9 @@ def controlled_totals(history: History, /, *, source: str, preset: str | None = 
             f"No {source} date between {start or 'the start'} and {end or 'the end'} has "
             f"every one of the layers {', '.join(layers)}: choose other layers or dates."
         )
-    area_only = source in set(history.areas["source"])
     rows = []
     for date in tqdm(dates, desc=f"{source} totals", unit="date", disable=not progress):
-        names = history.resolve_layers(source, date, layers)
-        if area_only:
-            total = float(sum(history.area_km2(source, date, layer) for layer in names))
-        else:
-            union = shapely.union_all([history.geometry(source, date, layer)
-                                       for layer in names])
-            total = float(geodesic_area_km2(union))
+        total = history.total_km2(source, date, layers)
         rows.append({"date": date, "source": source, "measures": " + ".join(layers),
                      "total_km2": total})
     frame = pd.DataFrame(rows)

@@ -27,6 +27,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+import shapely
 from tqdm.auto import tqdm
 
 from . import readers
@@ -169,6 +170,34 @@ class History:
                 self._area_cache[key] = float(entry["area_km2"])
             else:
                 self._area_cache[key] = float(geodesic_area_km2(self.geometry(*key)))
+        return self._area_cache[key]
+
+    def union(self, source: str, date, layers):
+        """The union (EPSG:4326) of the layers standing for ``layers`` on ``date``, cached.
+
+        Every analysis that needs a day's controlled area asks here, so each union is
+        computed once per history.
+        """
+        date = pd.Timestamp(date)
+        names = self.resolve_layers(source, date, layers)
+        key = ("union", source, date, names)
+        if key not in self._cache:
+            geoms = [self.geometry(source, date, name) for name in names]
+            self._cache[key] = geoms[0] if len(geoms) == 1 else shapely.union_all(geoms)
+        return self._cache[key]
+
+    def total_km2(self, source: str, date, layers) -> float:
+        """Area of ``layers`` together on ``date``: the geodesic area of their union, or,
+        for an area table, the sum of their areas (ISW's layers are meant to be disjoint)."""
+        date = pd.Timestamp(date)
+        names = self.resolve_layers(source, date, layers)
+        key = ("total", source, date, names)
+        if key not in self._area_cache:
+            if source in set(self.areas["source"]):
+                total = sum(self.area_km2(source, date, name) for name in names)
+            else:
+                total = geodesic_area_km2(self.union(source, date, layers))
+            self._area_cache[key] = float(total)
         return self._area_cache[key]
 
     def layers(self, *, source=None, start=None, end=None, layers=None,

@@ -368,9 +368,7 @@ def _days(history: History, source, preset, start, end, dates, gap_policy):
         )
     for date in wanted:
         # every date here is a snapshot: union its layers without measuring the total
-        layers = history.resolve_layers(source, date, totals.layers)
-        geoms = [history.geometry(source, date, layer) for layer in layers]
-        union = geoms[0] if len(geoms) == 1 else shapely.union_all(geoms)
+        union = history.union(source, date, totals.layers)
         yield preset, _Day(date, f"{date:%Y-%m-%d}", source, True, union)
 
 
