@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ._cli_core import _prepare
+from .archive import load_history
 from .charts import publication_charts
 from .cli import cli
 from .history import load
@@ -27,15 +28,16 @@ def charts(ctx, month, through, out_dir, max_offset_days):
     """Write the month's publication charts: bars, gains map, Pokrovsk close-up.
 
     PNG and SVG of each chart, the CSV behind it and notes_<month>.md; prints the paths
-    written, one a line.
+    written, one a line. With --archive/--as-of the layers and the area table come from
+    the archive (import the area table too); boundaries and towns from the data directory.
     """
     if ctx.obj.get("archive") or ctx.obj.get("as_of"):
-        raise click.UsageError(
-            "charts reads the data directory, not the archive (--archive/--as-of): the "
-            "bars need ISW's daily area table, which the archive does not hold."
-        )
-    _prepare(ctx, _SOURCES, region=True)  # fetches the data (and boundaries) if none is set
-    history = load(ctx.obj["data_dir"], sources=_SOURCES, progress=ctx.obj["progress"])
+        history = load_history(ctx.obj.get("archive"), as_of=ctx.obj.get("as_of"),
+                               sources=_SOURCES)
+        _prepare(ctx, [], region=True)  # the boundaries and towns only
+    else:
+        _prepare(ctx, _SOURCES, region=True)  # fetches the data (and boundaries) if none
+        history = load(ctx.obj["data_dir"], sources=_SOURCES, progress=ctx.obj["progress"])
     paths = publication_charts(history, month, through=through, out_dir=out_dir,
                                data_dir=ctx.obj["data_dir"], progress=ctx.obj["progress"],
                                max_offset_days=max_offset_days)

@@ -38,8 +38,8 @@ def _prepare(ctx, sources, region=None) -> None:
 def _load(ctx, source, region=None):
     """The history to analyse: None means every ISW input (polygons + area table).
 
-    With --archive or --as-of the layers come from the archive (pinned to a vintage date);
-    area tables are not archived, so the ISW inputs are then the polygons alone.
+    With --archive or --as-of the layers and area tables come from the archive (pinned to
+    a vintage date), so the default is the same there: ISW polygons, else the area table.
     """
     sources = ["isw", "isw-areas"] if source is None else [source]
     if ctx.obj.get("archive") or ctx.obj.get("as_of"):

@@ -93,10 +93,12 @@ def snapshot_isw_command(ctx, archive_root, layers, on_empty, date, fmt):
 @format_option()
 @click.pass_context
 def import_command(ctx, paths, archive_root, fmt):
-    """Add ISW zips (nested bundles too), GeoJSON, TopoJSON or DeepState files to the archive.
+    """Add ISW zips (nested bundles too), GeoJSON, TopoJSON, DeepState files or area tables
+    to the archive.
 
-    PATHS are files or folders (searched recursively). Importing the same bytes again
-    changes nothing; a different file for a date already held adds a new vintage.
+    PATHS are files or folders (searched recursively; .json/.csv area tables are taken from
+    area_tables folders). Importing the same bytes again changes nothing; a different
+    file for a date already held adds a new vintage.
     """
     report = import_paths(paths, root=archive_root, progress=ctx.obj["progress"])
     emit(report, fmt)

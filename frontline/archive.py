@@ -1,23 +1,28 @@
-"""An append-only local archive of dated layers, with vintages, in GeoParquet.
+"""An append-only local archive of dated layers and area tables, with vintages, in Parquet.
 
 ISW redraws its past polygons and renames its services; a figure is only reproducible if
 the data it came from is kept. The archive keeps every version ("vintage") of every
 (source, date, layer) it has been given and never overwrites one::
 
-    <root>/manifest.parquet                 one row per stored layer vintage (the index)
-    <root>/segments/<stamp>-<id>.parquet    GeoParquet, one file per import or snapshot
-    <root>/raw/<sha256>.geojson.gz          raw responses of ArcGIS snapshots
+    <root>/manifest.parquet                       one row per stored vintage (the index)
+    <root>/segments/<stamp>-<id>.parquet          GeoParquet: the layers of one import
+    <root>/segments/<stamp>-<id>-areas.parquet    Parquet: the area-table rows of one import
+    <root>/raw/<sha256>.geojson.gz                raw responses of ArcGIS snapshots
 
 Manifest columns: ``source, date, layer, layer_name, vintage, imported_at, sha256,
-geometry_sha256, file, member, n_features, n_repaired, segment, row, provenance``
+geometry_sha256, file, member, n_features, n_repaired, segment, row, provenance, kind``
 (``sha256`` is the input file's, ``provenance`` a JSON text: service URL, retrieval time,
-feature counts...). ``imported_at`` is UTC.
+feature counts...). ``imported_at`` is UTC. ``kind`` is ``layer`` (a polygon layer, its
+geometry in a GeoParquet segment) or ``area`` (a row of an area table, source
+``isw-areas``: its ``area_km2`` in an area segment; ``geometry_sha256`` is then the
+sha256 of the area value, ``member`` is empty and the feature counts are 0).
 
 Rules:
 
 - The same bytes imported again change nothing (the file's sha256 is already listed).
 - A different file for a (source, date, layer) already held adds vintage n + 1 if its
-  geometry differs from the latest vintage's; an identical geometry adds nothing.
+  geometry (or, for an area table, its area) differs from the latest vintage's; an
+  identical one adds nothing.
 - Analyses use the latest vintage of each key by default; ``as_of`` pins them to the
   vintages the archive held at that time ("data as of").
 - Every write goes to a temporary name and is renamed into place; the manifest is
@@ -78,12 +83,14 @@ KEY = ["source", "date", "layer"]
 MANIFEST_COLUMNS = [
     "source", "date", "layer", "layer_name", "vintage", "imported_at", "sha256",
     "geometry_sha256", "file", "member", "n_features", "n_repaired", "segment", "row",
-    "provenance",
+    "provenance", "kind",
 ]
 _DTYPES = {"vintage": "int64", "n_features": "int64", "n_repaired": "int64", "row": "int64"}
 
-# Folders of a data directory that hold no layers.
-_SKIP_DIRS = ("boundaries", "extra", "area_tables", "archive")
+# Folders of a data directory that hold nothing to import.
+_SKIP_DIRS = ("boundaries", "extra", "archive")
+# Area tables are imported from folders of this name (other .json/.csv files are not).
+_AREA_DIR = "area_tables"
 
 
 class ArchiveError(FrontlineError):
@@ -115,7 +122,7 @@ def _empty_manifest() -> pd.DataFrame:
 
 
 def read_manifest(root=None) -> pd.DataFrame:
-    """The archive's manifest: one row per stored layer vintage (empty if no archive yet).
+    """The archive's manifest: one row per stored vintage (empty if no archive yet).
 
     Raises
     ------
@@ -132,6 +139,8 @@ def read_manifest(root=None) -> pd.DataFrame:
             f"{path}: cannot read the archive manifest ({err}). Restore it from a backup; "
             "segments/ still holds every layer."
         ) from err
+    if "kind" not in frame.columns:  # archives written before area tables were kept
+        frame["kind"] = "layer"
     return frame[MANIFEST_COLUMNS]
 
 
@@ -146,8 +155,8 @@ def _write_manifest(root: Path, manifest: pd.DataFrame) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def _write_segment(path: Path, frame: gpd.GeoDataFrame) -> None:
-    """Write one GeoParquet segment atomically."""
+def _write_segment(path: Path, frame: pd.DataFrame) -> None:
+    """Write one segment atomically: GeoParquet for layers, Parquet for area rows."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.part")
     try:
@@ -186,6 +195,15 @@ def _locked(root: Path):
 def _geometry_sha256(geometry) -> str:
     wkb = shapely.to_wkb(shapely.normalize(geometry), output_dimension=2)
     return hashlib.sha256(wkb).hexdigest()
+
+
+def _area_sha256(area_km2) -> str:
+    return hashlib.sha256(np.float64(area_km2).tobytes()).hexdigest()
+
+
+def _is_area_table(table: pd.DataFrame) -> bool:
+    """Rows of an area table (``area_km2``, no geometry) rather than canonical layers."""
+    return "area_km2" in table.columns and "geometry" not in table.columns
 
 
 def file_sha256(path) -> str:
@@ -230,7 +248,11 @@ def add_layers(table: gpd.GeoDataFrame, /, *, root=None, sha256: str, provenance
 
 
 def _append(root: Path, batches, imported_at=None) -> pd.DataFrame:
-    """Append batches of (canonical table, file sha256, provenance, raw bytes) atomically."""
+    """Append batches of (table, file sha256, provenance, raw bytes) atomically.
+
+    A table holds canonical layer rows (geometry) or area-table rows (``area_km2``); each
+    kind goes to its own segment, and the manifest is replaced last.
+    """
     imported_at = _utc_now() if imported_at is None else pd.Timestamp(imported_at)
     if imported_at.tzinfo is not None:  # the manifest holds naive UTC times
         imported_at = imported_at.tz_convert("UTC").tz_localize(None)
@@ -241,38 +263,50 @@ def _append(root: Path, batches, imported_at=None) -> pd.DataFrame:
             last = manifest.sort_values("vintage").groupby(KEY, sort=False).tail(1)
             latest = {(r.source, r.date, r.layer): (r.vintage, r.geometry_sha256)
                       for r in last.itertuples()}
-        report, new_rows, geometries, raws = [], [], [], []
+        report, new_rows, values, raws = [], [], [], []
         for table, sha, provenance, raw in batches:
+            kind = "area" if _is_area_table(table) else "layer"
             for row in table.itertuples():
                 key = (row.source, pd.Timestamp(row.date), row.layer)
-                geom_sha = _geometry_sha256(row.geometry)
+                value = row.area_km2 if kind == "area" else row.geometry
+                value_sha = _area_sha256(value) if kind == "area" else _geometry_sha256(value)
                 vintage, previous = latest.get(key, (0, None))
-                if previous == geom_sha:
+                if previous == value_sha:
                     report.append((*key, vintage, "unchanged"))
                     continue
-                latest[key] = (vintage + 1, geom_sha)
+                latest[key] = (vintage + 1, value_sha)
                 report.append((*key, vintage + 1, "added" if vintage == 0 else "new vintage"))
                 new_rows.append({
                     "source": row.source, "date": key[1], "layer": row.layer,
                     "layer_name": row.layer_name, "vintage": vintage + 1,
-                    "imported_at": imported_at, "sha256": sha, "geometry_sha256": geom_sha,
-                    "file": row.file, "member": row.member, "n_features": row.n_features,
-                    "n_repaired": row.n_repaired, "row": len(new_rows),
+                    "imported_at": imported_at, "sha256": sha, "geometry_sha256": value_sha,
+                    "file": row.file, "member": getattr(row, "member", ""),
+                    "n_features": getattr(row, "n_features", 0),
+                    "n_repaired": getattr(row, "n_repaired", 0), "row": len(new_rows),
                     "provenance": json.dumps(provenance or {}, sort_keys=True, default=str),
+                    "kind": kind,
                 })
-                geometries.append(row.geometry)
+                values.append(value)
             if raw is not None:
                 raws.append((sha, raw))
         report = pd.DataFrame(report, columns=["source", "date", "layer", "vintage", "status"])
         if not new_rows:
             return report
-        stamp = imported_at.strftime("%Y%m%dT%H%M%S")
-        segment = f"segments/{stamp}-{uuid.uuid4().hex[:12]}.parquet"
-        for row in new_rows:
-            row["segment"] = segment
         rows = pd.DataFrame(new_rows)
-        frame = gpd.GeoDataFrame(rows[["row", "source", "date", "layer", "vintage"]],
-                                 geometry=list(geometries), crs="EPSG:4326")
+        values = pd.Series(values, dtype=object)
+        stamp = f"segments/{imported_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:12]}"
+        segments = []  # (path in the archive, frame)
+        for kind, part in rows.groupby("kind", sort=True):
+            columns = part[["row", "source", "date", "layer", "vintage"]]
+            if kind == "area":
+                segment = f"{stamp}-areas.parquet"
+                frame = columns.assign(area_km2=values[part.index].astype("float64"))
+            else:
+                segment = f"{stamp}.parquet"
+                frame = gpd.GeoDataFrame(columns, geometry=list(values[part.index]),
+                                         crs="EPSG:4326")
+            rows.loc[part.index, "segment"] = segment
+            segments.append((segment, frame.reset_index(drop=True)))
         written = []
         try:
             for sha, raw in raws:
@@ -280,8 +314,9 @@ def _append(root: Path, batches, imported_at=None) -> pd.DataFrame:
                 if not path.exists():
                     write_atomic(path, gzip.compress(raw, mtime=0))
                     written.append(path)
-            _write_segment(root / segment, frame)
-            written.append(root / segment)
+            for segment, frame in segments:
+                _write_segment(root / segment, frame)
+                written.append(root / segment)
             combined = pd.concat([manifest, rows[MANIFEST_COLUMNS]], ignore_index=True)
             _write_manifest(root, combined.astype(_DTYPES))
         except BaseException:
@@ -294,7 +329,11 @@ def _append(root: Path, batches, imported_at=None) -> pd.DataFrame:
 
 
 def layer_files(paths) -> list[Path]:
-    """Expand folders into the layer files frontline can import; keep files as given.
+    """Expand folders into the files frontline can import; keep files as given.
+
+    In folders: layer files, and the ``.json``/``.csv`` area tables of ``area_tables``
+    folders (not their ``*metadata*`` files). A ``.json`` or ``.csv`` file given by name is
+    read as an area table.
 
     Raises
     ------
@@ -308,19 +347,27 @@ def layer_files(paths) -> list[Path]:
                 parts = item.relative_to(path).parts[:-1]
                 if any(p.startswith(_SKIP_DIRS) for p in parts) or not item.is_file():
                     continue
-                if _reader(item) is not None:
+                if _is_area_file(item):
+                    if _AREA_DIR in item.parts[:-1] and "metadata" not in item.name.lower():
+                        files.append(item)
+                elif _reader(item) is not None:
                     files.append(item)
         elif path.is_file():
             if _reader(path) is None:
                 raise ReadError(
                     f"{path}: not a file frontline imports. Expected one of ISW's zips "
-                    "(nested zips included), a GeoJSON (.geojson, .geojson.gz), a TopoJSON "
-                    "or a DeepState file (deepstatemap_data_YYYYMMDD.geojson)."
+                    "(nested zips included), a GeoJSON (.geojson, .geojson.gz), a TopoJSON, "
+                    "a DeepState file (deepstatemap_data_YYYYMMDD.geojson) or an area table "
+                    "(.json or .csv with date, layer, area_km2)."
                 )
             files.append(path)
         else:
             raise ReadError(f"{path}: no such file or folder: check the path.")
     return files
+
+
+def _is_area_file(path: Path) -> bool:
+    return path.name.lower().endswith((".json", ".csv"))
 
 
 def _reader(path: Path):
@@ -333,11 +380,25 @@ def _reader(path: Path):
         return readers.read_isw_geojson
     if name.endswith(".topojson"):
         return readers.read_topojson
+    if _is_area_file(path):
+        return _read_area_table
     return None
 
 
-def read_layers(path) -> gpd.GeoDataFrame:
-    """Canonical rows of one layer file, with the reader its name calls for."""
+def _read_area_table(path: Path) -> pd.DataFrame:
+    try:
+        return readers.read_area_table(path)
+    except ReadError as err:
+        raise ReadError(
+            f"{err} frontline imports .json/.csv files as area tables only (sdspieg's "
+            "daily_areas.json, The Economist's extract, or a CSV with date, layer, "
+            "area_km2 columns)."
+        ) from err
+
+
+def read_layers(path) -> pd.DataFrame:
+    """Rows of one file, with the reader its name calls for: canonical layer rows (a
+    GeoDataFrame), or for an area table its rows (``readers.AREA_COLUMNS``)."""
     path = Path(path)
     with warnings.catch_warnings():
         # ISW's "Measured 3D" polygons: M is dropped on purpose (the readers drop Z too).
@@ -347,14 +408,17 @@ def read_layers(path) -> gpd.GeoDataFrame:
 
 def import_paths(paths, /, *, root=None, imported_at=None,
                  progress: bool = False) -> pd.DataFrame:
-    """Import layer files (or folders of them) into the archive, idempotently.
+    """Import layer files and area tables (or folders of them) into the archive, idempotently.
 
     ISW's zips (nested zips of e-mailed bundles included), ISW GeoJSON (``.geojson``,
     ``.geojson.gz``), Le Monde's TopoJSON and DeepState's daily files are read with the
-    readers of :mod:`frontline.readers`; folders are searched recursively (``boundaries``,
-    ``extra`` and ``area_tables`` folders are left out). A file whose bytes are already in
-    the archive is skipped without being read. Everything is written in one step: if any
-    file fails to read, nothing is imported.
+    readers of :mod:`frontline.readers`; area tables (``.json``/``.csv``, see
+    :func:`~frontline.readers.read_area_table`) become area-only rows of source
+    ``isw-areas``, with the same vintage rules (a different area for a key held adds a
+    vintage). Folders are searched recursively (``boundaries`` and ``extra`` folders are
+    left out; ``.json``/``.csv`` files are taken from ``area_tables`` folders only). A file
+    whose bytes are already in the archive is skipped without being read. Everything is
+    written in one step: if any file fails to read, nothing is imported.
 
     Parameters
     ----------
@@ -375,7 +439,7 @@ def import_paths(paths, /, *, root=None, imported_at=None,
     Raises
     ------
     ReadError
-        A path that does not exist, is not a layer file, or cannot be read.
+        A path that does not exist, is not a layer file or area table, or cannot be read.
 
     Examples
     --------
@@ -430,27 +494,33 @@ def _current(manifest: pd.DataFrame, as_of=None) -> pd.DataFrame:
             .sort_values(KEY).reset_index(drop=True))
 
 
-def _read_geometries(root: Path, rows: pd.DataFrame) -> np.ndarray:
-    """Geometries of manifest rows, one read per segment (WKB straight from Arrow)."""
+def _read_values(root: Path, rows: pd.DataFrame, column: str) -> np.ndarray:
+    """One column (``geometry`` or ``area_km2``) of manifest rows, one read per segment.
+
+    Geometries are decoded from WKB straight from Arrow.
+    """
     out = np.empty(len(rows), dtype=object)
     for segment, part in rows.groupby("segment", sort=False):
         path = root / segment
         try:
-            table = pq.read_table(path, columns=["row", "geometry"])
+            table = pq.read_table(path, columns=["row", column])
         except Exception as err:
             raise ArchiveError(
                 f"{path}: a segment of the archive is missing or damaged ({err}). Restore it "
                 "from a backup, or re-import its source files into a new archive."
             ) from err
         index = pd.Index(table.column("row").to_numpy())
-        wkb = table.column("geometry").to_numpy(zero_copy_only=False)
-        out[rows.index.get_indexer(part.index)] = shapely.from_wkb(
-            wkb[index.get_indexer(part["row"].to_numpy())])
+        values = table.column(column).to_numpy(zero_copy_only=False)
+        values = values[index.get_indexer(part["row"].to_numpy())]
+        if column == "geometry":
+            values = shapely.from_wkb(values)
+        out[rows.index.get_indexer(part.index)] = values
     return out
 
 
 def load_history(root=None, *, as_of=None, sources=None) -> History:
-    """A :class:`~frontline.history.History` of the archive's layers, geometries loaded.
+    """A :class:`~frontline.history.History` of the archive's layers (geometries loaded)
+    and area tables (its ``areas``).
 
     Parameters
     ----------
@@ -460,7 +530,7 @@ def load_history(root=None, *, as_of=None, sources=None) -> History:
         Use the vintages the archive held at this time (UTC; a date means the end of that
         day): "data as of". Default: the latest vintage of every layer.
     sources : iterable of str, optional
-        Only these sources (``isw``, ``isw-weekly``, ``deepstate``...).
+        Only these sources (``isw``, ``isw-areas``, ``isw-weekly``, ``deepstate``...).
 
     Raises
     ------
@@ -491,10 +561,14 @@ def load_history(root=None, *, as_of=None, sources=None) -> History:
             f"{root}: the archive held nothing as of {as_of} (its first vintage is from "
             f"{first:%Y-%m-%d %H:%M:%S} UTC): pass a later as_of."
         )
-    table = current[[c for c in readers.CANONICAL_COLUMNS if c != "geometry"]].copy()
-    table["geometry"] = _read_geometries(root, current)
+    layers = current[current["kind"] == "layer"].reset_index(drop=True)
+    table = layers[[c for c in readers.CANONICAL_COLUMNS if c != "geometry"]].copy()
+    table["geometry"] = _read_values(root, layers, "geometry")
     table = gpd.GeoDataFrame(table, geometry="geometry", crs="EPSG:4326")
-    return History.from_canonical(table)
+    held = current[current["kind"] == "area"].reset_index(drop=True)
+    areas = held[[c for c in readers.AREA_COLUMNS if c != "area_km2"]].copy()
+    areas["area_km2"] = _read_values(root, held, "area_km2").astype("float64")
+    return History.from_canonical(table, areas)
 
 
 # ------------------------------------------------------------------- status

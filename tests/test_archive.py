@@ -1,12 +1,13 @@
 """The archive: idempotent imports, vintages, "data as of", atomic writes, status and gaps.
 
-Built on ISW's real zips of 2024-10-31 (bundled into one nested zip, as ISW e-mails them)
-and real DeepState files from FRONTLINE_DATA_DIR.
+Built on ISW's real zips of 2024-10-31 (bundled into one nested zip, as ISW e-mails them),
+real DeepState files and sdspieg's real area table from FRONTLINE_DATA_DIR.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import re
 import shutil
 import zipfile
@@ -20,6 +21,7 @@ from click.testing import CliRunner
 from shapely.geometry import box
 
 import frontline.archive as archive
+from frontline import monthly_gains
 from frontline.archive import (
     ArchiveError,
     archive_gaps,
@@ -55,19 +57,29 @@ def bundle(data_dir, tmp_path_factory) -> Path:
     return path
 
 
+def archive_of(path: Path, tmp_path_factory) -> Path:
+    """A new archive holding ``path`` (vintage 1, imported at FIRST)."""
+    root = tmp_path_factory.mktemp("archive") / "archive"
+    import_paths([path], root=root, imported_at=FIRST)
+    return root
+
+
+def private_copy(archive_root: Path, tmp_path: Path) -> Path:
+    """A copy of a module's archive that one test may change."""
+    copy = tmp_path / "archive"
+    shutil.copytree(archive_root, copy)
+    return copy
+
+
 @pytest.fixture(scope="module")
 def base_archive(bundle, tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("archive") / "archive"
-    import_paths([bundle], root=root, imported_at=FIRST)
-    return root
+    return archive_of(bundle, tmp_path_factory)
 
 
 @pytest.fixture
 def root(base_archive, tmp_path) -> Path:
     """A private copy of the archive holding the 2024-10-31 bundle (vintage 1)."""
-    copy = tmp_path / "archive"
-    shutil.copytree(base_archive, copy)
-    return copy
+    return private_copy(base_archive, tmp_path)
 
 
 @pytest.fixture(scope="module")
@@ -290,3 +302,167 @@ def test_one_writer_at_a_time(root, redrawn):
         fcntl.flock(handle, fcntl.LOCK_EX)
         with pytest.raises(ArchiveError, match="another frontline import or snapshot"):
             import_paths([redrawn], root=root)
+
+
+# ------------------------------------------------------------------ area tables
+
+AUGUST_NET_KM2 = 476.87  # ISW's area table: afp total 2024-08-31 minus 2024-07-31
+
+
+def august(history):
+    row = monthly_gains(history, start="2024-08", end="2024-08").iloc[0]
+    assert row["source"] == "isw-areas" and bool(row["exact"])
+    return row["net_km2"]
+
+
+@pytest.fixture(scope="module")
+def area_table(data_dir) -> Path:
+    return data_dir / "isw/area_tables/sdspieg_daily_areas.json"
+
+
+@pytest.fixture(scope="module")
+def base_area_archive(area_table, tmp_path_factory) -> Path:
+    return archive_of(area_table, tmp_path_factory)
+
+
+@pytest.fixture
+def area_root(base_area_archive, tmp_path) -> Path:
+    """A private copy of an archive holding sdspieg's area table (vintage 1)."""
+    return private_copy(base_area_archive, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def revised_table(area_table, tmp_path_factory) -> Path:
+    """The area table with one value revised: control on 2024-08-31, 100 km² more."""
+    records = json.loads(area_table.read_text(encoding="utf-8"))
+    hits = [r for r in records
+            if r["date"] == "2024-08-31" and r["layerType"] == "ukraine_control_map"]
+    assert len(hits) == 1
+    hits[0]["areaKm2"] = round(hits[0]["areaKm2"] + 100, 2)
+    path = tmp_path_factory.mktemp("revised") / "daily_areas.json"
+    path.write_text(json.dumps(records), encoding="utf-8")
+    return path
+
+
+def test_area_table_is_archived_and_gives_the_monthly_figure(base_area_archive, area_table):
+    manifest = read_manifest(base_area_archive)
+    assert len(manifest) == len(read_area_table(area_table)) == 3601
+    assert set(manifest["kind"]) == {"area"} and set(manifest["source"]) == {"isw-areas"}
+    assert manifest["segment"].str.endswith("-areas.parquet").all()
+    history = load_history(base_area_archive)
+    assert history.catalog.empty and len(history.areas) == 3601
+    assert history.area_km2("isw-areas", "2024-08-31", "control") == pytest.approx(
+        read_area_table(area_table).set_index(["date", "layer"]).loc[
+            (pd.Timestamp("2024-08-31"), "control"), "area_km2"], abs=0)
+    assert august(history) == pytest.approx(AUGUST_NET_KM2, abs=0.01)
+    # The CLI's default inputs (ISW polygons, else the area table) find it too.
+    assert august(load_history(base_area_archive, sources=["isw", "isw-areas"])) == (
+        pytest.approx(AUGUST_NET_KM2, abs=0.01))
+
+
+def test_reimporting_the_area_table_changes_nothing(area_root, area_table):
+    before = snapshot_of(area_root)
+    report = import_paths([area_table], root=area_root, imported_at=SECOND)
+    assert len(report) == 3601 and set(report["status"]) == {"unchanged"}
+    assert snapshot_of(area_root) == before
+
+
+def test_revised_area_adds_a_vintage_and_as_of_gives_the_earlier_figure(area_root,
+                                                                         revised_table):
+    report = import_paths([revised_table], root=area_root, imported_at=SECOND)
+    changed = report[report["status"] != "unchanged"]
+    assert changed[["date", "layer", "vintage", "status"]].values.tolist() == [
+        [pd.Timestamp("2024-08-31"), "control", 2, "new vintage"]]
+    assert (report["status"] == "unchanged").sum() == 3600
+
+    status = archive_status(area_root)
+    several = status[status["vintages"] > 1]
+    assert several[["source", "date", "layer", "vintages", "default_vintage"]].values.tolist() == [
+        ["isw-areas", pd.Timestamp("2024-08-31"), "control", 2, 2]]
+    assert several.iloc[0]["imported_at"] == "2026-01-01 09:00:00, 2026-02-01 09:00:00"
+
+    assert august(load_history(area_root)) == pytest.approx(AUGUST_NET_KM2 + 100, abs=0.01)
+    assert august(load_history(area_root, as_of="2026-01-15")) == pytest.approx(
+        AUGUST_NET_KM2, abs=0.01)
+    assert august(load_history(area_root, as_of="2026-02-01")) == pytest.approx(
+        AUGUST_NET_KM2 + 100, abs=0.01)
+
+
+def _fail_area_segment(monkeypatch):
+    real = pd.DataFrame.to_parquet
+
+    def killed(self, path, *args, **kwargs):
+        real(self, path, *args, **kwargs)
+        Path(path).write_bytes(Path(path).read_bytes()[:100])  # half-written
+        raise RuntimeError("killed while writing the segment")
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", killed)
+
+
+@pytest.mark.parametrize("kill", [_fail_manifest, _fail_area_segment],
+                         ids=["during-manifest", "during-segment"])
+def test_killed_area_import_leaves_the_archive_readable_and_unchanged(area_root,
+                                                                      revised_table,
+                                                                      monkeypatch, kill):
+    before = snapshot_of(area_root)
+    kill(monkeypatch)
+    with pytest.raises(RuntimeError, match="killed while writing"):
+        import_paths([revised_table], root=area_root, imported_at=SECOND)
+    monkeypatch.undo()
+    assert snapshot_of(area_root) == before
+    assert august(load_history(area_root)) == pytest.approx(AUGUST_NET_KM2, abs=0.01)
+    assert archive_orphans(area_root) == []
+    report = import_paths([revised_table], root=area_root)
+    assert (report["status"] == "new vintage").sum() == 1
+
+
+def test_layers_and_an_area_table_in_one_import(bundle, area_table, tmp_path):
+    root = tmp_path / "archive"
+    report = import_paths([bundle, area_table], root=root)
+    assert len(report) == 8 + 3601 and set(report["status"]) == {"added"}
+    segments = sorted(p.name for p in (root / "segments").iterdir())
+    assert len(segments) == 2 and segments[0].endswith("-areas.parquet")
+    history = load_history(root)
+    assert len(history.catalog) == 8 and len(history.areas) == 3601
+    # The polygons' control area and the table's agree (see the test above).
+    assert control_km2(history) == pytest.approx(
+        history.area_km2("isw-areas", DAY, "control"), abs=0.05)
+    assert august(history) == pytest.approx(AUGUST_NET_KM2, abs=0.01)
+
+
+def test_area_tables_folder_is_imported_without_its_metadata(data_dir, tmp_path):
+    report = import_paths([data_dir / "isw/area_tables"], root=tmp_path / "archive")
+    assert sorted({Path(f).name for f in report["file"]}) == [
+        "economist_areas_of_control_extract.csv", "sdspieg_daily_areas.json"]
+    assert set(report["source"]) == {"isw-areas"} and len(report) == 3601 + 39
+
+
+def test_a_json_that_is_not_an_area_table_is_refused(tmp_path):
+    path = tmp_path / "notes.json"
+    path.write_text('[{"when": "2024-08-31", "what": 1}]')
+    with pytest.raises(ReadError, match="not an area table.*as area tables only"):
+        import_paths([path], root=tmp_path / "archive")
+    assert not (tmp_path / "archive").exists()
+
+
+def test_cli_monthly_from_an_archived_area_table(area_table, tmp_path):
+    runner = CliRunner()
+    where = str(tmp_path / "a")
+    imported = runner.invoke(cli, ["-q", "import", str(area_table), "--archive", where])
+    assert imported.exit_code == 0, imported.output
+    assert "3601 added" in imported.stderr
+    result = runner.invoke(cli, ["--archive", where, "monthly", "--start", "2024-08",
+                                 "--end", "2024-08"])
+    assert result.exit_code == 0, result.output
+    assert "476.87" in result.stdout
+    table = runner.invoke(cli, ["--archive", where, "monthly", "--start", "2024-08",
+                                "--end", "2024-08", "--format", "csv"])
+    assert pd.read_csv(io.StringIO(table.stdout)).iloc[0]["net_km2"] == pytest.approx(
+        AUGUST_NET_KM2, abs=0.01)
+
+
+def test_a_manifest_written_before_area_tables_reads_as_layers(root):
+    km2 = control_km2(load_history(root))
+    old = pd.read_parquet(root / "manifest.parquet").drop(columns="kind")
+    old.to_parquet(root / "manifest.parquet", index=False)
+    assert set(read_manifest(root)["kind"]) == {"layer"}
+    assert control_km2(load_history(root)) == km2

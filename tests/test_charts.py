@@ -242,11 +242,31 @@ def test_sample_dates():
     assert list(sample_dates(dates)) == list(dates)
 
 
-def test_charts_refuses_the_archive(tmp_path):
+def test_charts_from_the_archive_match_the_data_directory(charts, data_dir, tmp_path):
+    """ISW's 2024 zips, the area tables and DeepState's Oct-Nov files, imported: the same
+    CSVs and notes as from the data directory."""
+    from frontline.archive import import_paths
+
+    archive = tmp_path / "archive"
+    daily = sorted((data_dir / "deepstate/daily").glob("deepstatemap_data_20241[01]*.geojson"))
+    import_paths([data_dir / "isw/original_shapefiles_2024", data_dir / "isw/area_tables",
+                  *daily], root=archive)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["--data-dir", str(data_dir), "--archive", str(archive),
+                                      "-q", "charts", "--month", MONTH, "--through",
+                                      "2024-10-27", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == sorted(FILES)
+    for name in FILES:
+        if name.endswith((".csv", ".md")):
+            assert (out / name).read_text() == (charts[0] / name).read_text(), name
+
+
+def test_charts_from_an_empty_archive_is_one_line(tmp_path):
     result = CliRunner().invoke(cli, ["-q", "--as-of", "2026-01-01", "charts", "--month",
                                       "2024-10", "--out", str(tmp_path / "out")])
-    assert result.exit_code == 2
-    assert "charts reads the data directory, not the archive" in result.output
+    assert result.exit_code == 1
+    assert "the archive is empty" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "out").exists()
 
 
