@@ -19,9 +19,7 @@ Folders named ``boundaries*`` and ``extra`` hold no layers and are not read.
 from __future__ import annotations
 
 import logging
-import re
 import warnings
-import zipfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -320,20 +318,16 @@ def _check_duplicates(table: pd.DataFrame, keys: list[str]) -> None:
 
 
 def _scan_zip(path: Path) -> list[dict]:
-    rows = []
-    for member in readers._zip_members(path):
-        stem = Path(member).name[:-4]
-        rows.append({
-            "source": "isw", "date": readers._date_or_raise(stem, path, "member"),
-            "layer": canonical_layer(stem), "layer_name": stem, "file": str(path),
-            "member": member, "reader": "zip",
-        })
-    return rows
+    return [
+        {"source": "isw", "date": when, "layer": canonical_layer(stem), "layer_name": stem,
+         "file": str(path), "member": member, "reader": "zip"}
+        for member, stem, when in readers.zip_entries(path)
+    ]
 
 
 def _scan_geojson(path: Path) -> list[dict]:
     """Catalogue a GeoJSON file from its name and its ``layer`` values, without geometry."""
-    target = f"/vsigzip/{path}" if path.suffix == ".gz" else str(path)
+    target = readers.gdal_path(path)
     name = path.name.split(".")[0]
     date = readers._date_or_raise(name, path, "file name")
     try:
@@ -342,7 +336,7 @@ def _scan_geojson(path: Path) -> list[dict]:
             values = pyogrio.read_dataframe(target, columns=["layer"], read_geometry=False)
             names = list(dict.fromkeys(values["layer"].astype(str)))
         else:
-            names = [re.sub(r"^\d{4}-\d{2}-\d{2}[_-]?", "", name) or name]
+            names = [readers.layer_from_file_name(name)]
     except Exception as err:
         raise ReadError(f"{path}: cannot read ({err}): download the file again.") from err
     return [
@@ -431,8 +425,6 @@ def load(data_dir=None, *, sources=None, on_unknown: str = "raise",
                                       readers.deepstate_date(path), "deepstate")
         except UnknownLayerError as err:
             unknown.append(f"{path}: {err}")
-        except zipfile.BadZipFile as err:  # pragma: no cover - _zip_members wraps these
-            raise ReadError(f"{path}: corrupt zip: download it again.") from err
     if unknown:
         if on_unknown == "raise":
             raise UnknownLayerError(

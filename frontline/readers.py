@@ -25,7 +25,6 @@ previous day: ``deepstatemap_data_20241001.geojson`` is dated 2024-09-30.
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 import json
 import re
 import zipfile
@@ -36,7 +35,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import Transformer
 
 from .errors import ReadError
 from .layers import canonical_layer
@@ -194,6 +193,16 @@ def _zip_members(path: Path) -> list[str]:
     return members
 
 
+def zip_entries(path: Path, *, date=None) -> list[tuple[str, str, pd.Timestamp]]:
+    """``(member, layer name, date)`` of each shapefile in an ISW zip, from names only."""
+    entries = []
+    for member in _zip_members(path):
+        stem = Path(member).name[:-4]
+        when = pd.Timestamp(date) if date is not None else _date_or_raise(stem, path, "member")
+        entries.append((member, stem, when))
+    return entries
+
+
 def _vsi(path: Path, member: str) -> str:
     if ".zip/" in member:
         inner, rest = member.split(".zip/", 1)
@@ -245,9 +254,7 @@ def read_isw_zip(path, *, crs=None, date=None) -> gpd.GeoDataFrame:
     """
     path = Path(path)
     rows = []
-    for member in _zip_members(path):
-        stem = Path(member).name[:-4]
-        when = pd.Timestamp(date) if date is not None else _date_or_raise(stem, path, "member")
+    for member, stem, when in zip_entries(path, date=date):
         try:
             gdf = pyogrio.read_dataframe(_vsi(path, member), columns=[])
         except Exception as err:  # pyogrio raises several DataSourceError types
@@ -264,10 +271,19 @@ def read_isw_zip(path, *, crs=None, date=None) -> gpd.GeoDataFrame:
 # --------------------------------------------------------------------- GeoJSON
 
 
+def gdal_path(path: Path) -> str:
+    """The name GDAL reads a file by: through ``/vsigzip/`` when it is gzipped."""
+    return f"/vsigzip/{path}" if path.suffix == ".gz" else str(path)
+
+
+def layer_from_file_name(name: str) -> str:
+    """The layer part of a ``YYYY-MM-DD_<Layer>`` file name (the whole name if no date)."""
+    return re.sub(r"^\d{4}-\d{2}-\d{2}[_-]?", "", name) or name
+
+
 def _read_vector(path: Path) -> gpd.GeoDataFrame:
-    target = f"/vsigzip/{path}" if path.suffix == ".gz" else str(path)
     try:
-        return pyogrio.read_dataframe(target)
+        return pyogrio.read_dataframe(gdal_path(path))
     except Exception as err:
         raise ReadError(f"{path}: cannot read ({err}): download the file again.") from err
 
@@ -289,8 +305,7 @@ def read_isw_geojson(path, *, date=None, source="isw") -> gpd.GeoDataFrame:
     if "layer" in gdf.columns:
         groups = list(gdf.groupby("layer", sort=False))
     else:
-        layer_name = re.sub(r"^\d{4}-\d{2}-\d{2}[_-]?", "", name) or name
-        groups = [(layer_name, gdf)]
+        groups = [(layer_from_file_name(name), gdf)]
     rows = [_row(source, when, str(key), path, str(key), part) for key, part in groups]
     return canonical_frame(rows)
 
@@ -369,13 +384,3 @@ def read_area_table(path, *, source="isw-areas") -> pd.DataFrame:
     frame["file"] = str(path)
     frame["area_km2"] = frame["area_km2"].astype(float)
     return frame[AREA_COLUMNS].reset_index(drop=True)
-
-
-def _gzip_json(path: Path):
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as handle:
-        return json.load(handle)
-
-
-def crs_name(crs) -> str:
-    return CRS.from_user_input(crs).to_string()
