@@ -78,8 +78,6 @@ MONTHLY_COLUMNS = [
     "lost_mi2", "note",
 ]
 
-_AREA_INPUTS = ("isw-areas",)
-
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -236,7 +234,7 @@ class _Totals:
         layers = self.history.resolve_layers(name, date, self.layers)
         files = tuple(self.history.provenance(name, date, layer) for layer in layers)
         layer_sum = float(sum(self.history.area_km2(name, date, layer) for layer in layers))
-        if name in _AREA_INPUTS:
+        if self.history.is_area_source(name):
             return layer_sum, None, files, np.nan
         union = self.history.union(name, date, self.layers)
         total = self.history.total_km2(name, date, self.layers)

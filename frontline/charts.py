@@ -38,7 +38,7 @@ from tqdm.auto import tqdm
 
 from ._output import format_table, write_atomic
 from .area import geodesic_area_km2, km2_to_mi2
-from .change import change, monthly_gains, snapshot
+from .change import _default_preset, change, monthly_gains, snapshot
 from .errors import SnapshotGapError
 from .history import History
 from .layers import preset_layers
@@ -136,15 +136,9 @@ def controlled_totals(history: History, /, *, source: str, preset: str | None = 
         :mod:`frontline.change`.
     """
     if layers is None:
-        preset = preset or ("deepstate" if source == "deepstate" else "afp")
-        layers = preset_layers(preset)
+        layers = preset_layers(_default_preset(source, preset))
     layers = tuple(layers)
-    dates = history.dates(source, layers)
-    if start is not None:
-        dates = dates[dates >= pd.Timestamp(start)]
-    if end is not None:
-        dates = dates[dates <= pd.Timestamp(end)]
-    dates = sample_dates(dates, every)
+    dates = sample_dates(history.dates(source, layers, start=start, end=end), every)
     if len(dates) == 0:
         raise SnapshotGapError(
             f"No {source} date between {start or 'the start'} and {end or 'the end'} has "
@@ -316,7 +310,7 @@ def compare_sources(history: History, areas=("Donetsk oblast", "Pokrovsk raion")
     if dates is None:
         common = None
         for source in sources:
-            layers = preset_layers("deepstate" if source == "deepstate" else "afp")
+            layers = preset_layers(_default_preset(source, None))
             have = history.dates(source, layers)
             common = have if common is None else common.intersection(have)
         dates = common
@@ -566,7 +560,7 @@ def map_snapshots(history: History, start, end, *, max_offset_days: int = 3,
         if source not in history.sources:
             tried.append(f"{source}: not in the data")
             continue
-        layers = preset_layers("deepstate" if source == "deepstate" else "afp")
+        layers = preset_layers(_default_preset(source, None))
         dates = history.dates(source, layers)
         first, last = _previous(dates, start), _previous(dates, end)
         limit = pd.Timedelta(days=max_offset_days)

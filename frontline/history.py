@@ -128,10 +128,17 @@ class History:
     def sources(self) -> list[str]:
         return sorted(set(self.catalog["source"]) | set(self.areas["source"]))
 
-    def dates(self, source: str, layers=None) -> pd.DatetimeIndex:
-        """Dates on which ``source`` has every one of ``layers`` (all dates if None)."""
-        table = self.areas if source in set(self.areas["source"]) else self.catalog
-        table = table[table["source"] == source]
+    def is_area_source(self, source: str) -> bool:
+        """Whether ``source`` comes from area tables (areas only, no polygons)."""
+        return source in set(self.areas["source"])
+
+    def _table(self, source: str) -> pd.DataFrame:
+        return self.areas if self.is_area_source(source) else self.catalog
+
+    def dates(self, source: str, layers=None, *, start=None, end=None) -> pd.DatetimeIndex:
+        """Dates (from ``start`` to ``end``) on which ``source`` has every one of ``layers``
+        (all its dates if None)."""
+        table = self._select(self._table(source), source, start, end, None)
         if layers is None:
             return pd.DatetimeIndex(sorted(table["date"].unique()))
         have = table.groupby("date")["layer"].agg(set)
@@ -140,7 +147,7 @@ class History:
 
     def resolve_layers(self, source: str, date, layers) -> tuple[str, ...]:
         """Layers present on ``date`` that stand for ``layers`` (see ``advances_or_claimed``)."""
-        table = self.areas if source in set(self.areas["source"]) else self.catalog
+        table = self._table(source)
         have = set(table.loc[(table["source"] == source) & (table["date"] == date), "layer"])
         return _substitute(have, layers)
 
@@ -191,7 +198,7 @@ class History:
         names = self.resolve_layers(source, date, layers)
         key = ("total", source, date, names)
         if key not in self._area_cache:
-            if source in set(self.areas["source"]):
+            if self.is_area_source(source):
                 total = sum(self.area_km2(source, date, name) for name in names)
             else:
                 total = geodesic_area_km2(self.union(source, date, layers))

@@ -357,11 +357,7 @@ def _days(history: History, source, preset, start, end, dates, gap_policy):
             yield preset, _Day(snap.requested, snap.label, snap.input, snap.exact,
                                snap.geometry)
         return
-    wanted = totals.dates
-    if start is not None:
-        wanted = wanted[wanted >= pd.Timestamp(start)]
-    if end is not None:
-        wanted = wanted[wanted <= pd.Timestamp(end)]
+    wanted = history.dates(source, totals.layers, start=start, end=end)
     if len(wanted) == 0:
         raise SnapshotGapError(
             f"No {source} snapshot between {start or 'the start'} and {end or 'the end'}."
