@@ -32,6 +32,7 @@ from .charts import (
 )
 from .errors import (
     AreaError,
+    CopiesDisagreeWarning,
     DataDirError,
     DuplicateSnapshotError,
     FrontlineError,
@@ -86,6 +87,7 @@ __all__ = [
     "DuplicateSnapshotError",
     "FrontlineError",
     "FrontlineWarning",
+    "CopiesDisagreeWarning",
     "ReadError",
     "SnapshotGapError",
     "UnknownLayerError",

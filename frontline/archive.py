@@ -463,6 +463,8 @@ def import_paths(paths, /, *, root=None, imported_at=None,
         table = read_layers(path)
         batches.append((table, sha, {"kind": "import", "path": str(path)}, None))
     columns = ["source", "date", "layer", "vintage", "status", "file"]
+    batches, superseded = _keep_chosen_copies(batches)
+    skipped += superseded
     report = _append(root, batches, imported_at) if batches else pd.DataFrame()
     if len(report):
         report["file"] = [f for table, *_ in batches for f in table["file"]]
@@ -470,6 +472,28 @@ def import_paths(paths, /, *, root=None, imported_at=None,
     report = report.reindex(columns=columns)
     report["date"] = pd.to_datetime(report["date"]).astype("datetime64[ns]")
     return report
+
+
+def _keep_chosen_copies(batches):
+    """Copies of one area table imported together: each key's value is chosen once, by
+    :func:`frontline.readers.combine_area_tables`'s rule; a copy's rows that lost are left
+    out (reported ``other copy used``), so disagreeing copies never stack as vintages."""
+    tables = [table for table, *_ in batches if _is_area_table(table)]
+    if len(tables) < 2:
+        return batches, []
+    combined, _ = readers.combine_area_tables(tables)
+    keys = ["source", "date", "layer"]
+    chosen = combined.set_index(keys)["area_km2"].round(6)
+    kept, superseded = [], []
+    for table, *rest in batches:
+        if _is_area_table(table):
+            wanted = chosen.reindex(pd.MultiIndex.from_frame(table[keys])).to_numpy()
+            keep = np.isclose(table["area_km2"].round(6).to_numpy(), wanted, rtol=0, atol=0)
+            superseded += [(r.source, r.date, r.layer, 0, "other copy used", r.file)
+                           for r in table[~keep].itertuples()]
+            table = table[keep].reset_index(drop=True)
+        kept.append((table, *rest))
+    return kept, superseded
 
 
 # ------------------------------------------------------------------- reading

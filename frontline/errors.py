@@ -13,6 +13,7 @@ __all__ = [
     "UnknownUnitError",
     "AreaError",
     "FrontlineWarning",
+    "CopiesDisagreeWarning",
 ]
 
 
@@ -50,3 +51,8 @@ class AreaError(FrontlineError):
 
 class FrontlineWarning(UserWarning):
     """Something the user should know about (e.g. two inputs disagree)."""
+
+
+class CopiesDisagreeWarning(FrontlineWarning):
+    """Several copies of one area table give different values for a (date, layer); the
+    documented rule of :func:`frontline.readers.combine_area_tables` picked one."""

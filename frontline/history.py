@@ -73,6 +73,10 @@ class History:
         self.root = root
         self._cache: dict[tuple, object] = dict(frames or {})
         self._area_cache: dict[tuple, float] = {}
+        #: Where copies of an area table disagreed, the candidates and the one chosen
+        #: (see :func:`frontline.readers.combine_area_tables`); empty if none did.
+        self.disagreements = pd.DataFrame(
+            columns=["source", "date", "layer", "file", "area_km2", "chosen", "rule"])
         _check_duplicates(self.catalog, ["source", "date", "layer"])
         _check_duplicates(self.areas, ["source", "date", "layer"])
 
@@ -443,6 +447,8 @@ def load(data_dir=None, *, sources=None, on_unknown: str = "raise",
             log.warning("skipped: %s", line)
     catalog = pd.DataFrame(catalog, columns=CATALOG_COLUMNS)
     catalog["date"] = pd.to_datetime(catalog["date"]).astype("datetime64[ns]")
-    areas = (pd.concat(areas, ignore_index=True) if areas
-             else pd.DataFrame(columns=readers.AREA_COLUMNS))
-    return History(catalog, areas, frames=frames, root=root)
+    # Several copies of one table (sdspieg's and hcss's) are read together, each key once.
+    areas, disagreements = readers.combine_area_tables(areas)
+    history = History(catalog, areas, frames=frames, root=root)
+    history.disagreements = disagreements
+    return history

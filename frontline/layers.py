@@ -31,6 +31,9 @@ LAYERS: dict[str, str] = {
     "infiltration": "ISW: assessed Russian infiltration (from late 2025)",
     "pre2022": "ISW: Russian-controlled Ukrainian territory before 24 February 2022",
     "kursk_ukrainian_advance": "ISW Kursk (in Russia): claimed limit of Ukrainian advance",
+    "kursk_ukrainian_advances": (
+        "ISW Kursk (in Russia): Ukrainian advances in Russia (drawn from December 2024)"
+    ),
     "kursk_russian_advances": "ISW Kursk (in Russia): Russian advances in Russia",
     "kursk_russian_claims": "ISW Kursk (in Russia): claimed Russian advances in Russia",
     "kursk_events": "ISW Kursk (in Russia): incursion events (points)",
@@ -57,6 +60,7 @@ _EXACT = {
 # Kursk names come before the general ones they contain.
 _PATTERNS: list[tuple[str, str]] = [
     (r"claimedlimitofukrainianadvance|^kurskukrainianadvance$", "kursk_ukrainian_advance"),
+    (r"ukrainianadvancesinrussia|^kurskukrainianadvances$", "kursk_ukrainian_advances"),
     (r"claimedrussianadvancesinrussia|russianclaimsinrussia", "kursk_russian_claims"),
     (r"russianadvancesinrussia|^kurskrussianadvances$", "kursk_russian_advances"),
     (r"kurskincursionevents", "kursk_events"),

@@ -37,7 +37,9 @@ import pyogrio
 import shapely
 from pyproj import Transformer
 
-from .errors import ReadError
+import warnings
+
+from .errors import CopiesDisagreeWarning, ReadError
 from .layers import canonical_layer
 
 __all__ = [
@@ -49,6 +51,7 @@ __all__ = [
     "read_topojson",
     "read_deepstate",
     "read_area_table",
+    "combine_area_tables",
     "canonical_frame",
 ]
 
@@ -256,7 +259,13 @@ def read_isw_zip(path, *, crs=None, date=None) -> gpd.GeoDataFrame:
     rows = []
     for member, stem, when in zip_entries(path, date=date):
         try:
-            gdf = pyogrio.read_dataframe(_vsi(path, member), columns=[])
+            with warnings.catch_warnings():
+                # GDAL cannot sort some of ISW's 2026 rings into shells and holes and
+                # returns them as a collection: _dissolve makes them valid and unions
+                # them (areas equal isw/MANIFEST.md's, tests/test_readers.py).
+                warnings.filterwarnings("ignore", message="organizePolygons",
+                                        category=RuntimeWarning)
+                gdf = pyogrio.read_dataframe(_vsi(path, member), columns=[])
         except Exception as err:  # pyogrio raises several DataSourceError types
             raise ReadError(
                 f"{path}: cannot read {member!r} ({err}): download the zip again from ISW."
@@ -384,3 +393,125 @@ def read_area_table(path, *, source="isw-areas") -> pd.DataFrame:
     frame["file"] = str(path)
     frame["area_km2"] = frame["area_km2"].astype(float)
     return frame[AREA_COLUMNS].reset_index(drop=True)
+
+
+#: Two copies "agree with the neighbours" when a value is within this many km², or this
+#: share of the neighbours' value, of the value interpolated from the nearest days (within
+#: ``NEIGHBOUR_DAYS``) on which the copies agree.
+AGREE_KM2 = 10.0
+AGREE_SHARE = 0.05
+NEIGHBOUR_DAYS = 7
+
+
+def _newness(table: pd.DataFrame) -> tuple:
+    """How new a copy is: the last date it holds, then its file's modification time."""
+    path = Path(table["file"].iloc[0])
+    mtime = path.stat().st_mtime if path.exists() else 0.0
+    return (table["date"].max(), mtime)
+
+
+def combine_area_tables(tables: list[pd.DataFrame], /) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read several copies of one area table together: each (source, date, layer) once.
+
+    Copies of one table (sdspieg's ``daily_areas.json`` and its successor, hcss's) mostly
+    hold the same values. The rule, in this order:
+
+    1. a key only one copy holds, or that every copy holding it gives the same value
+       (to 1e-6 km²), is taken as it is; its ``file`` is the newest copy holding it;
+    2. where copies disagree, the value that agrees with the neighbours is taken: the
+       value interpolated (linearly by day) from the nearest earlier and later dates,
+       within ``NEIGHBOUR_DAYS``, on which the copies agree, within ``AGREE_KM2`` km² or
+       ``AGREE_SHARE`` of it (a doubled or halved value does not);
+    3. else the newest copy's value (the copy reaching the later last date; on a tie
+       the later-modified file).
+
+    Every disagreement is listed in a :class:`~frontline.errors.CopiesDisagreeWarning`
+    and in the second table returned.
+
+    Returns
+    -------
+    (pandas.DataFrame, pandas.DataFrame)
+        The combined table (``AREA_COLUMNS``) and the disagreements, one row per
+        candidate value: ``source, date, layer, file, area_km2, chosen, rule``.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"source": "t", "date": pd.to_datetime(["2025-01-01"] * 2),
+    ...                   "layer": ["control", "claimed"], "layer_name": "x",
+    ...                   "file": "a.json", "area_km2": [100.0, 5.0]})
+    >>> b = a.assign(file="b.json")
+    >>> combined, disagreements = combine_area_tables([a, b])
+    >>> len(combined), len(disagreements)
+    (2, 0)
+    """
+    tables = [t for t in tables if len(t)]
+    empty = pd.DataFrame(columns=["source", "date", "layer", "file", "area_km2", "chosen",
+                                  "rule"])
+    if not tables:
+        return pd.DataFrame(columns=AREA_COLUMNS), empty
+    if len(tables) == 1:
+        return tables[0][AREA_COLUMNS].reset_index(drop=True), empty
+    order = sorted(range(len(tables)), key=lambda i: _newness(tables[i]))
+    rank = {tables[i]["file"].iloc[0]: n for n, i in enumerate(order)}
+    rows = pd.concat(tables, ignore_index=True)
+    rows["rank"] = rows["file"].map(rank)
+    rows["value"] = rows["area_km2"].round(6)
+    keys = ["source", "date", "layer"]
+    distinct = rows.groupby(keys)["value"].transform("nunique")
+    agreed = rows[distinct <= 1].sort_values("rank").groupby(keys, sort=False).tail(1)
+    disputed = rows[distinct > 1]
+    chosen = [agreed]
+    report = []
+    for (source, date, layer), part in disputed.groupby(keys, sort=True):
+        expected = _neighbour_value(agreed, source, layer, date)
+        pick, rule = None, "newest copy (no neighbour agrees)"
+        if expected is not None:
+            miss = (part["area_km2"] - expected).abs()
+            tolerance = max(AGREE_KM2, AGREE_SHARE * abs(expected))
+            close = part[miss <= tolerance]
+            if len(close):
+                pick = close.sort_values("rank").iloc[-1]
+                rule = f"agrees with the neighbouring days ({expected:,.2f} km²)"
+        if pick is None:
+            pick = part.sort_values("rank").iloc[-1]
+        chosen.append(pick.to_frame().T)
+        for candidate in part.itertuples():
+            report.append({"source": source, "date": date, "layer": layer,
+                           "file": candidate.file, "area_km2": candidate.area_km2,
+                           "chosen": candidate.Index == pick.name, "rule": rule})
+    combined = pd.concat(chosen).sort_values(keys)
+    combined["date"] = pd.to_datetime(combined["date"]).astype("datetime64[ns]")
+    combined["area_km2"] = combined["area_km2"].astype(float)
+    disagreements = pd.DataFrame(report, columns=empty.columns)
+    if len(disagreements):
+        warnings.warn(_disagreement_text(disagreements), CopiesDisagreeWarning, stacklevel=2)
+    return combined[AREA_COLUMNS].reset_index(drop=True), disagreements
+
+
+def _neighbour_value(agreed: pd.DataFrame, source, layer, date) -> float | None:
+    """The layer's value on ``date`` interpolated from the nearest agreed days around it."""
+    series = agreed[(agreed["source"] == source) & (agreed["layer"] == layer)]
+    window = pd.Timedelta(days=NEIGHBOUR_DAYS)
+    before = series[(series["date"] < date) & (series["date"] >= date - window)]
+    after = series[(series["date"] > date) & (series["date"] <= date + window)]
+    if before.empty and after.empty:
+        return None
+    if before.empty or after.empty:
+        side = before if len(before) else after
+        near = side.iloc[(side["date"] - date).abs().argsort().iloc[0]]
+        return float(near["area_km2"])
+    a = before.sort_values("date").iloc[-1]
+    b = after.sort_values("date").iloc[0]
+    share = (date - a["date"]) / (b["date"] - a["date"])
+    return float(a["area_km2"] + share * (b["area_km2"] - a["area_km2"]))
+
+
+def _disagreement_text(disagreements: pd.DataFrame) -> str:
+    lines = []
+    for (date, layer), part in disagreements.groupby(["date", "layer"], sort=True):
+        values = ", ".join(f"{Path(r.file).name} {r.area_km2:,.2f}" for r in part.itertuples())
+        pick = part[part["chosen"]].iloc[0]
+        lines.append(f"{date:%Y-%m-%d} {layer}: {values} -> {Path(pick.file).name} "
+                     f"({pick.rule})")
+    return (f"Copies of the area table disagree on {len(lines)} value(s); one was picked by "
+            "frontline.readers.combine_area_tables's rule: " + "; ".join(lines))

@@ -43,6 +43,7 @@ GROUPS = [
     ("boundaries/", "boundaries"),
     ("isw/boundaries_used/", "boundaries"),
     ("isw/original_shapefiles_2024/", "isw-history"),
+    ("isw/original_shapefiles_2026/", "isw-history"),
     ("isw/nikkei_geojson/", "isw-history"),
     ("isw/lemonde_weekly_topojson/", "isw-weekly"),
     ("isw/area_tables/", "isw-areas"),
@@ -50,7 +51,8 @@ GROUPS = [
 ]
 
 # Folders whose files are copies of ISW/CTP data (ISW's terms apply).
-ISW_DATA = ("isw/original_shapefiles_2024/", "isw/nikkei_geojson/",
+ISW_DATA = ("isw/original_shapefiles_2024/", "isw/original_shapefiles_2026/",
+            "isw/nikkei_geojson/",
             "isw/lemonde_weekly_topojson/", "isw/area_tables/")
 
 _SHA = re.compile(r"^[0-9a-f]{64}$")

@@ -432,8 +432,16 @@ def test_layers_and_an_area_table_in_one_import(bundle, area_table, tmp_path):
 def test_area_tables_folder_is_imported_without_its_metadata(data_dir, tmp_path):
     report = import_paths([data_dir / "isw/area_tables"], root=tmp_path / "archive")
     assert sorted({Path(f).name for f in report["file"]}) == [
-        "economist_areas_of_control_extract.csv", "sdspieg_daily_areas.json"]
-    assert set(report["source"]) == {"isw-areas"} and len(report) == 3601 + 39
+        "economist_areas_of_control_extract.csv", "hcss_daily_areas.json",
+        "sdspieg_daily_areas.json"]
+    # Every row of the three tables is reported; the two copies (sdspieg's 3,601 rows and
+    # hcss's 3,781) are combined, not stacked: the 3 values hcss doubled lose to sdspieg's.
+    assert set(report["source"]) == {"isw-areas"} and len(report) == 3601 + 3781 + 39
+    lost = report[report["status"] == "other copy used"]
+    assert sorted(zip(lost["date"].dt.strftime("%Y-%m-%d"), lost["layer"])) == [
+        ("2025-04-19", "partisan"), ("2025-08-10", "claimed"), ("2025-12-04", "infiltration")]
+    assert {Path(f).name for f in lost["file"]} == {"hcss_daily_areas.json"}
+    assert (report["vintage"] <= 1).all()  # no key got a second vintage from a copy
 
 
 def test_a_json_that_is_not_an_area_table_is_refused(tmp_path):

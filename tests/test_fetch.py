@@ -107,7 +107,7 @@ def test_fetch_from_an_http_mirror_then_verify_without_downloading(mirror, data_
     names = ["isw/area_tables", "deepstate/daily/deepstatemap_data_2024100*"]
     first = fetch(names, data_dir=tmp_path, mirror=mirror.url, progress=False,
                   notice=lambda text: None)
-    assert len(first) == 3 + 9
+    assert len(first) == 4 + 9  # 4 area-table files (2 copies, extract, metadata), 9 days
     assert set(first["status"]) == {"downloaded"}
     for name in first["name"]:
         assert (tmp_path / name).read_bytes() == (data_dir / name).read_bytes()
@@ -236,7 +236,7 @@ def test_cli_fetch_prints_terms_and_a_summary(mirror, tmp_path, monkeypatch):
     assert "ISW and AEI's Critical Threats Project" in result.stderr
     lines = result.stdout.strip().splitlines()
     assert lines[0].startswith("group,status,files,mb")
-    assert "isw-areas,downloaded,3," in result.stdout
+    assert "isw-areas,downloaded,4," in result.stdout
     assert os.path.exists(tmp_path / AREAS)
 
 
@@ -262,5 +262,5 @@ def test_cli_fetch_list_downloads_nothing(tmp_path):
                                       "isw-areas", "--format", "csv"])
     assert result.exit_code == 0, result.output
     lines = result.stdout.strip().splitlines()
-    assert lines[0] == "name,group,size,url,licence" and len(lines) == 4
+    assert lines[0] == "name,group,size,url,licence" and len(lines) == 5
     assert listing(tmp_path) == []
