@@ -6,9 +6,9 @@ Usage::
     python benchmarks/bench_archive.py --data-dir ../shared/data --archive /tmp/fl-archive
 
 Cold: every ISW zip and ISW GeoJSON under ``isw/`` and every DeepState daily file under
-``deepstate/`` is read with :mod:`frontline.readers` (reprojected, dissolved: what an
+``deepstate/`` is read with :mod:`frontline.io.readers` (reprojected, dissolved: what an
 analysis needs before it can measure anything). Warm: the same layers are loaded from the
-archive with :func:`frontline.archive.load_history`. The archive is built first (into a
+archive with :func:`frontline.load_history`. The archive is built first (into a
 temporary folder unless ``--archive`` names one that already holds the data). Target:
 warm load of everything under 1 s.
 """
@@ -23,7 +23,13 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from frontline.archive import import_paths, layer_files, load_history, read_layers, read_manifest
+from frontline.sources.archive import (
+    import_paths,
+    layer_files,
+    load_history,
+    read_layers,
+    read_manifest,
+)
 
 
 def raw_files(data_dir: Path, *, weekly: bool) -> list[Path]:

@@ -24,7 +24,7 @@ import pandas as pd
 from pyproj import Geod
 
 import frontline
-from frontline.change import change, monthly_gains
+from frontline.changes import change, monthly_gains
 
 warnings.filterwarnings("ignore", message="Measured")
 DATA = Path(os.environ.get("FRONTLINE_DATA_DIR", "../shared/data"))

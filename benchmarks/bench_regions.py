@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 import frontline
-from frontline.area import geodesic_area_km2
+from frontline.geodesy import geodesic_area_km2
 
 
 def peak_mb() -> float:

@@ -1,5 +1,13 @@
 """frontline: measure territorial change on the front lines of the war in Ukraine.
 
+The flow, one module a stage: :mod:`frontline.io` reads every input format into one
+canonical dated-layer table → :mod:`frontline.history` holds it (:func:`load`) →
+:mod:`frontline.changes` measures totals and changes (:func:`change`,
+:func:`monthly_gains`) → :mod:`frontline.regions` breaks them down by unit →
+:mod:`frontline.compare` sets sources side by side → :mod:`frontline.viz` draws them;
+:mod:`frontline.sources` fetches and archives the data, :mod:`frontline.cli` is the
+command line. See ``docs/glossary.md`` for the words used.
+
 Data: ISW and AEI's Critical Threats Project (ISW/CTP) and DeepStateMap. frontline
 never redistributes their files.
 """
@@ -11,133 +19,95 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
-from .arcgis import SnapshotError, snapshot_isw
-from .archive import ArchiveError, archive_status, import_paths, load_history
-from .area import KM2_PER_MI2, geodesic_area_km2, km2_to_mi2
-from .change import Change, Snapshot, change, monthly_changes, monthly_gains, snapshot
-from .charts import (
-    UKRAINE_KM2,
+from frontline.boundaries import area_from_spec, find_town, find_unit, load_towns, load_units
+from frontline.changes import Change, Snapshot, change, monthly_gains, snapshot
+from frontline.compare import (
     axis_series,
     compare_sources,
     controlled_totals,
     held_by_date,
     map_snapshots,
-    plot_axis_series,
-    plot_source_difference,
-    plot_totals,
-    publication_charts,
     reproduce_published,
     source_difference,
     source_differences,
 )
-from .errors import (
-    AreaError,
+from frontline.errors import (
     CopiesDisagreeWarning,
-    DataDirError,
-    DuplicateSnapshotError,
     FrontlineError,
     FrontlineWarning,
-    ReadError,
     SnapshotGapError,
-    UnknownLayerError,
-    UnknownUnitError,
 )
-from .fetch import FetchError, ensure_data
-from .history import SOURCES, History, load
-from .layers import LAYERS, PRESETS, canonical_layer
-from .plot import (
-    plot_area_closeup,
-    plot_change_map,
-    plot_controlled_total,
-    plot_monthly_gains,
-    plot_pokrovsk,
-    plot_source_comparison,
-)
-from .readers import (
+from frontline.geodesy import KM2_PER_MI2, geodesic_area_km2, km2_to_mi2
+from frontline.history import History, load
+from frontline.io.readers import (
     read_area_table,
     read_deepstate,
     read_isw_geojson,
     read_isw_zip,
     read_topojson,
 )
-from .regions import (
-    area_series,
-    areas_within,
-    breakdown,
-    distance_series,
-    distance_to,
-    monthly_by_unit,
+from frontline.layers import LAYERS, PRESETS
+from frontline.regions import area_series, breakdown, distance_series, monthly_by_unit
+from frontline.sources.archive import import_paths, load_history
+from frontline.sources.fetch import ensure_data
+from frontline.viz.plots import (
+    plot_axis_series,
+    plot_monthly_gains,
+    plot_pokrovsk,
+    plot_source_comparison,
+    plot_source_difference,
+    plot_totals,
 )
-from .units import area_from_spec, find_town, find_unit, load_towns, load_units
+from frontline.viz.publication import publication_charts
 
 __all__ = [
-    "__version__",
+    "Change",
+    "CopiesDisagreeWarning",
+    "FrontlineError",
+    "FrontlineWarning",
+    "History",
     "KM2_PER_MI2",
     "LAYERS",
     "PRESETS",
-    "SOURCES",
-    "History",
-    "Change",
     "Snapshot",
-    "change",
-    "monthly_changes",
-    "monthly_gains",
-    "snapshot",
-    "DataDirError",
-    "DuplicateSnapshotError",
-    "FrontlineError",
-    "FrontlineWarning",
-    "CopiesDisagreeWarning",
-    "ReadError",
     "SnapshotGapError",
-    "UnknownLayerError",
-    "canonical_layer",
+    "__version__",
+    "area_from_spec",
+    "area_series",
+    "axis_series",
+    "breakdown",
+    "change",
+    "compare_sources",
+    "controlled_totals",
+    "distance_series",
+    "ensure_data",
+    "find_town",
+    "find_unit",
     "geodesic_area_km2",
+    "held_by_date",
+    "import_paths",
     "km2_to_mi2",
     "load",
+    "load_history",
+    "load_towns",
+    "load_units",
+    "map_snapshots",
+    "monthly_by_unit",
+    "monthly_gains",
+    "plot_axis_series",
+    "plot_monthly_gains",
+    "plot_pokrovsk",
+    "plot_source_comparison",
+    "plot_source_difference",
+    "plot_totals",
+    "publication_charts",
     "read_area_table",
     "read_deepstate",
     "read_isw_geojson",
     "read_isw_zip",
     "read_topojson",
-    "ArchiveError",
-    "FetchError",
-    "SnapshotError",
-    "archive_status",
-    "ensure_data",
-    "import_paths",
-    "load_history",
-    "snapshot_isw",
-    "AreaError",
-    "UnknownUnitError",
-    "area_from_spec",
-    "area_series",
-    "areas_within",
-    "breakdown",
-    "distance_series",
-    "distance_to",
-    "find_town",
-    "find_unit",
-    "load_towns",
-    "load_units",
-    "monthly_by_unit",
-    "plot_area_closeup",
-    "plot_change_map",
-    "plot_controlled_total",
-    "plot_monthly_gains",
-    "plot_pokrovsk",
-    "plot_source_comparison",
-    "UKRAINE_KM2",
-    "axis_series",
-    "compare_sources",
-    "controlled_totals",
-    "held_by_date",
-    "map_snapshots",
-    "plot_axis_series",
-    "plot_source_difference",
-    "plot_totals",
-    "publication_charts",
     "reproduce_published",
+    "snapshot",
     "source_difference",
     "source_differences",
 ]

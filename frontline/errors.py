@@ -1,10 +1,34 @@
-"""Exceptions and warnings raised by frontline.
+"""Every exception and warning frontline raises on purpose.
 
-Every error names the file (or the date) it is about and says what to do.
+Every error names the file (or the date, or the option) it is about and says what to do.
+Each derives from :class:`FrontlineError` and from the builtin it refines, so
+``except ValueError`` (or ``LookupError``, ``OSError``) keeps working::
+
+    FrontlineError
+    ├── InvalidArgumentError (ValueError)    an argument or option value frontline refuses
+    ├── NotFoundError (KeyError)             a layer, date or name that is not held
+    ├── DataDirError (OSError)               no data directory, or nothing readable in it
+    ├── ReadError (ValueError)               a file cannot be read (empty, corrupt, no CRS)
+    ├── UnknownLayerError (LookupError)      a layer name matching no known spelling
+    ├── DuplicateSnapshotError (ValueError)  two files claim one (source, date, layer)
+    ├── SnapshotGapError (LookupError)       a needed date has no snapshot
+    ├── UnknownUnitError (LookupError)       no unit or town matches a name
+    ├── AreaError (ValueError)               a custom area cannot be built
+    ├── ArchiveError (OSError)               the archive cannot be read or written
+    ├── FetchError (OSError)                 a download failed
+    └── ServiceError (OSError)               an ArcGIS service could not be read completely
+
+The CLI prints a :class:`FrontlineError` as one line and exits with code 1; any other
+exception is a bug and shows its traceback.
 """
 
 __all__ = [
     "FrontlineError",
+    "InvalidArgumentError",
+    "NotFoundError",
+    "ArchiveError",
+    "FetchError",
+    "ServiceError",
     "DataDirError",
     "ReadError",
     "UnknownLayerError",
@@ -21,31 +45,54 @@ class FrontlineError(Exception):
     """Base class of every error frontline raises on purpose."""
 
 
-class DataDirError(FrontlineError):
+class InvalidArgumentError(FrontlineError, ValueError):
+    """An argument or option value frontline refuses (an unknown preset, source, policy...)."""
+
+
+class NotFoundError(FrontlineError, KeyError):
+    """Something asked for is not held: a layer on a date, a registry name."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class ArchiveError(FrontlineError, OSError):
+    """The archive cannot be read or written, or holds nothing for the request."""
+
+
+class FetchError(FrontlineError, OSError):
+    """A download failed: unreachable, wrong hash, truncated, or not in the mirror."""
+
+
+class ServiceError(FrontlineError, OSError):
+    """An ArcGIS layer could not be read completely (nothing was stored)."""
+
+
+class DataDirError(FrontlineError, OSError):
     """No data directory is configured, or it holds no data frontline can read."""
 
 
-class ReadError(FrontlineError):
+class ReadError(FrontlineError, ValueError):
     """A file cannot be read: empty, corrupt, no CRS, or no parseable date."""
 
 
-class UnknownLayerError(FrontlineError):
+class UnknownLayerError(FrontlineError, LookupError):
     """A layer name matches none of the spellings in :data:`frontline.layers.LAYERS`."""
 
 
-class DuplicateSnapshotError(FrontlineError):
+class DuplicateSnapshotError(FrontlineError, ValueError):
     """Two different files claim the same (source, date, layer)."""
 
 
-class SnapshotGapError(FrontlineError):
+class SnapshotGapError(FrontlineError, LookupError):
     """A date needed by an analysis has no snapshot and the gap policy is ``"error"``."""
 
 
-class UnknownUnitError(FrontlineError):
+class UnknownUnitError(FrontlineError, LookupError):
     """No administrative unit (or town) matches a name, or several match equally well."""
 
 
-class AreaError(FrontlineError):
+class AreaError(FrontlineError, ValueError):
     """A custom area cannot be built: radius ≤ 0, a file without CRS, no land in Ukraine."""
 
 
@@ -55,4 +102,4 @@ class FrontlineWarning(UserWarning):
 
 class CopiesDisagreeWarning(FrontlineWarning):
     """Several copies of one area table give different values for a (date, layer); the
-    documented rule of :func:`frontline.readers.combine_area_tables` picked one."""
+    documented rule of :func:`frontline.io.readers.combine_area_tables` picked one."""

@@ -28,11 +28,18 @@ import pyogrio
 import shapely
 from tqdm.auto import tqdm
 
-from . import readers
-from ._config import HOW_TO_GET_DATA, resolve_data_dir
-from .area import geodesic_area_km2, km2_to_mi2
-from .errors import DataDirError, DuplicateSnapshotError, ReadError, UnknownLayerError
-from .layers import canonical_layer
+from frontline.errors import (
+    DataDirError,
+    DuplicateSnapshotError,
+    InvalidArgumentError,
+    NotFoundError,
+    ReadError,
+    UnknownLayerError,
+)
+from frontline.geodesy import geodesic_area_km2, km2_to_mi2
+from frontline.io import readers
+from frontline.layers import canonical_layer
+from frontline.settings import HOW_TO_GET_DATA, resolve_data_dir
 
 __all__ = ["History", "load", "SOURCES"]
 
@@ -74,7 +81,7 @@ class History:
         self._cache: dict[tuple, object] = dict(frames or {})
         self._area_cache: dict[tuple, float] = {}
         #: Where copies of an area table disagreed, the candidates and the one chosen
-        #: (see :func:`frontline.readers.combine_area_tables`); empty if none did.
+        #: (see :func:`frontline.io.readers.combine_area_tables`); empty if none did.
         self.disagreements = pd.DataFrame(
             columns=["source", "date", "layer", "file", "area_km2", "chosen", "rule"])
         _check_duplicates(self.catalog, ["source", "date", "layer"])
@@ -110,7 +117,7 @@ class History:
         rows = []
         for (when, name), part in frame.groupby([frame[date], canonical], sort=True):
             names = ", ".join(dict.fromkeys(part[layer].astype(str)))
-            row = readers._row(source, pd.Timestamp(when), name, "<GeoDataFrame>", "", part)
+            row = readers.layer_row(source, pd.Timestamp(when), name, "<GeoDataFrame>", "", part)
             row["layer_name"] = names
             rows.append(row)
         table = readers.canonical_frame(rows)
@@ -119,7 +126,7 @@ class History:
     @classmethod
     def from_canonical(cls, table: gpd.GeoDataFrame, areas: pd.DataFrame | None = None,
                        ) -> History:
-        """A history from an already canonical table (see :mod:`frontline.readers`)."""
+        """A history from an already canonical table (see :mod:`frontline.io.readers`)."""
         catalog = table[CATALOG_COLUMNS[:-1]].copy()
         catalog["reader"] = "memory"
         frames = {
@@ -161,6 +168,16 @@ class History:
         if key not in self._cache:
             entry = self._entry(*key)
             self._read(entry)
+        return self._cache[key]
+
+    def memo(self, key: tuple, compute):
+        """A value derived from this history's layers, computed once per history.
+
+        ``key`` must name everything the value depends on (e.g. ``("tiles", source,
+        date, layers)``); ``compute`` is called without arguments on the first request.
+        """
+        if key not in self._cache:
+            self._cache[key] = compute()
         return self._cache[key]
 
     def provenance(self, source: str, date, layer: str) -> str:
@@ -211,7 +228,7 @@ class History:
 
     def layers(self, *, source=None, start=None, end=None, layers=None,
                progress: bool = False) -> gpd.GeoDataFrame:
-        """The canonical table (see :mod:`frontline.readers`) for a selection, geometries read."""
+        """The canonical table (see :mod:`frontline.io.readers`) for a selection, geometries read."""
         rows = self._select(self.catalog, source, start, end, layers)
         records = []
         for entry in tqdm(rows.to_dict("records"), desc="reading layers", unit="layer",
@@ -266,7 +283,7 @@ class History:
                 if reader:
                     entry["reader"] = reader
                 return entry
-        raise KeyError(f"No {layer!r} layer for {source} on {date:%Y-%m-%d}.")
+        raise NotFoundError(f"No {layer!r} layer for {source} on {date:%Y-%m-%d}.")
 
     def _read(self, entry: dict) -> None:
         path = Path(entry["file"])
@@ -283,7 +300,7 @@ class History:
             elif reader == "deepstate":
                 table = readers.read_deepstate(path)
             else:
-                raise KeyError(f"{path}: geometry not in memory and no reader {reader!r}.")
+                raise NotFoundError(f"{path}: geometry not in memory and no reader {reader!r}.")
         for row in table.itertuples():
             self._cache[(row.source, row.date, row.layer)] = row.geometry
 
@@ -291,7 +308,7 @@ class History:
 def _covers(have: set, layers) -> bool:
     try:
         _substitute(have, layers)
-    except KeyError:
+    except NotFoundError:
         return False
     return True
 
@@ -305,7 +322,7 @@ def _substitute(have: set, layers) -> tuple[str, ...]:
         wanted.append("advances_or_claimed")
     missing = [w for w in wanted if w not in have]
     if missing:
-        raise KeyError(missing)
+        raise NotFoundError(f"no {', '.join(missing)} layer (held: {', '.join(sorted(have))})")
     return tuple(wanted)
 
 
@@ -340,7 +357,7 @@ def _scan_geojson(path: Path) -> list[dict]:
     """Catalogue a GeoJSON file from its name and its ``layer`` values, without geometry."""
     target = readers.gdal_path(path)
     name = path.name.split(".")[0]
-    date = readers._date_or_raise(name, path, "file name")
+    date = readers.date_from_name(name, path, "file name")
     try:
         fields = pyogrio.read_info(target)["fields"]
         if "layer" in fields:
@@ -390,7 +407,7 @@ def load(data_dir=None, *, sources=None, on_unknown: str = "raise",
     wanted = set(SOURCES) if sources is None else set(sources)
     unknown_sources = wanted - set(SOURCES)
     if unknown_sources:
-        raise ValueError(f"Unknown source(s) {sorted(unknown_sources)}: choose from "
+        raise InvalidArgumentError(f"Unknown source(s) {sorted(unknown_sources)}: choose from "
                          f"{', '.join(SOURCES)}.")
     jobs = []  # (path, kind)
     isw = root / "isw"
@@ -429,7 +446,7 @@ def load(data_dir=None, *, sources=None, on_unknown: str = "raise",
                 catalog += _scan_geojson(path)
             elif kind == "isw-weekly":
                 catalog += _scan_name(path, "isw-weekly", path.parent.name,
-                                      readers._date_or_raise(path.stem, path, "file name"),
+                                      readers.date_from_name(path.stem, path, "file name"),
                                       "topojson")
             else:
                 catalog += _scan_name(path, "deepstate", "occupied",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from .errors import UnknownLayerError
+from frontline.errors import InvalidArgumentError, UnknownLayerError
 
 __all__ = ["LAYERS", "PRESETS", "canonical_layer", "preset_layers"]
 
@@ -133,6 +133,6 @@ def preset_layers(preset: str) -> tuple[str, ...]:
     try:
         return PRESETS[preset]
     except KeyError:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"Unknown preset {preset!r}: choose one of {', '.join(PRESETS)}."
         ) from None

@@ -1,10 +1,10 @@
 """Regional breakdowns, area-through-time and distance-to-town series.
 
 Everything here measures a day's controlled area (the union of a preset's layers, as in
-:mod:`frontline.change`) inside administrative units or custom areas
-(:mod:`frontline.units`), geodesically on the WGS84 ellipsoid:
+:mod:`frontline.changes`) inside administrative units or custom areas
+(:mod:`frontline.boundaries`), geodesically on the WGS84 ellipsoid:
 
-* :func:`breakdown` splits a :class:`~frontline.change.Change` by unit: gained, lost and
+* :func:`breakdown` splits a :class:`~frontline.changes.Change` by unit: gained, lost and
   net km²/mi², the unit's controlled share at both ends and its share of the national
   net figure. :func:`monthly_by_unit` does it for every month of the monthly table.
 * :func:`area_series` follows the controlled area inside one or more units on every
@@ -33,14 +33,19 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Geod
 from tqdm.auto import tqdm
 
-from .area import geodesic_area_km2, km2_to_mi2
-from .change import Change, _default_preset, _Totals, monthly_changes
-from .errors import SnapshotGapError
-from .history import History
-from .units import LEVELS, _transform, _transformers, area_from_spec, find_town, load_units
+from frontline.boundaries import LEVELS, area_from_spec, find_town, load_units
+from frontline.changes import Change, Totals, default_preset, monthly_changes
+from frontline.errors import InvalidArgumentError, SnapshotGapError
+from frontline.geodesy import (
+    geodesic_area_km2,
+    geodesic_distance_km,
+    km2_to_mi2,
+    local_transformers,
+    transform_geometry,
+)
+from frontline.history import History
 
 __all__ = [
     "BREAKDOWN_COLUMNS",
@@ -61,7 +66,6 @@ BREAKDOWN_COLUMNS = [
     "share_of_national_net_pct",
 ]
 
-_GEOD = Geod(ellps="WGS84")
 _SEGMENT_DEG = 0.001
 
 
@@ -221,7 +225,7 @@ def _as_units(units, data_dir=None) -> gpd.GeoDataFrame:
     else:
         frame = area_from_spec(area=units, data_dir=data_dir)
     if frame.crs is None:
-        raise ValueError("The units GeoDataFrame has no CRS: set one with .set_crs(...).")
+        raise InvalidArgumentError("The units GeoDataFrame has no CRS: set one with .set_crs(...).")
     frame = frame.to_crs("EPSG:4326").reset_index(drop=True)
     if "name" not in frame.columns:
         frame = frame.assign(name=frame.get("name_en", pd.Series(frame.index.astype(str))))
@@ -267,10 +271,10 @@ def breakdown(change: Change, units, *, data_dir=None) -> pd.DataFrame:
     Parameters
     ----------
     change : Change
-        From :func:`frontline.change`; both ends need polygons.
+        From :func:`frontline.changes`; both ends need polygons.
     units : {"oblast", "raion", "hromada"}, unit name(s), or GeoDataFrame
-        A level loads every unit of it (:func:`~frontline.units.load_units`); names build
-        one area (:func:`~frontline.units.area_from_spec`); a GeoDataFrame is used as is.
+        A level loads every unit of it (:func:`~frontline.boundaries.load_units`); names build
+        one area (:func:`~frontline.boundaries.area_from_spec`); a GeoDataFrame is used as is.
 
     Returns
     -------
@@ -315,7 +319,7 @@ def breakdown(change: Change, units, *, data_dir=None) -> pd.DataFrame:
 def monthly_by_unit(history: History, units, /, *, data_dir=None, **monthly) -> pd.DataFrame:
     """:func:`breakdown` for every month of the monthly table, stacked with a ``period``.
 
-    ``monthly`` takes the keywords of :func:`frontline.change.monthly_changes`
+    ``monthly`` takes the keywords of :func:`frontline.changes.monthly_changes`
     (``start``, ``end``, ``through``, ``preset``, ``source``, ``gap_policy``).
     """
     units = _as_units(units, data_dir)
@@ -344,12 +348,12 @@ class _Day:
 def _days(history: History, source, preset, start, end, dates, gap_policy):
     """(preset, _Day) for each date of a series; polygons required."""
     if source in (None, "isw-areas"):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"A series inside an area needs polygons: pass source='isw', 'isw-weekly' or "
             f"'deepstate' (got {source!r})."
         )
-    preset = _default_preset(source, preset)
-    totals = _Totals(history, source, preset)
+    preset = default_preset(source, preset)
+    totals = Totals(history, source, preset)
     if dates is not None:
         for date in pd.DatetimeIndex(pd.to_datetime(list(dates))).normalize():
             snap = totals.snapshot(date, gap_policy)
@@ -378,7 +382,7 @@ def area_series(history: History, area, /, *, source: str, preset: str | None = 
     history : History
     area : unit name(s), GeoDataFrame, or level name
         ``"Pokrovsk raion"``, ``["Donetsk oblast", "Luhansk oblast"]`` (one union area),
-        :func:`~frontline.units.area_from_spec` output, or ``"raion"`` for every raion.
+        :func:`~frontline.boundaries.area_from_spec` output, or ``"raion"`` for every raion.
     source : {"isw", "isw-weekly", "deepstate"}
         A source with polygons.
     start, end : date-like, optional
@@ -441,7 +445,7 @@ def distance_to(geometry, latitude: float, longitude: float) -> dict:
     if shapely.intersects(geometry, shapely.Point(longitude, latitude)):
         return {"distance_km": 0.0, "inside": True, "nearest_latitude": latitude,
                 "nearest_longitude": longitude}
-    forward, back = _transformers(latitude, longitude)
+    forward, back = local_transformers(latitude, longitude)
     # window half-heights in degrees of latitude (~111 km each); lon scaled by cos(lat)
     stretch = 1.0 / max(np.cos(np.radians(latitude)), 0.1)
     for half in (0.25, 1.0, 4.0, None):
@@ -453,14 +457,13 @@ def distance_to(geometry, latitude: float, longitude: float) -> dict:
             if part.is_empty:
                 continue
         # edges are straight in lon/lat: densify (~100 m) so they stay so once projected
-        local = _transform(shapely.segmentize(part, _SEGMENT_DEG), forward)
+        local = transform_geometry(shapely.segmentize(part, _SEGMENT_DEG), forward)
         line = shapely.shortest_line(shapely.Point(0.0, 0.0), local)
         x, y = shapely.get_coordinates(line)[-1]
         if half is not None and np.hypot(x, y) > 0.95 * half * 110_000:
             continue  # something outside the window may be closer
         lon, lat = back.transform(x, y)
-        _, _, metres = _GEOD.inv(longitude, latitude, lon, lat)
-        return {"distance_km": metres / 1000.0, "inside": False, "nearest_latitude": lat,
+        return {"distance_km": float(geodesic_distance_km(longitude, latitude, lon, lat)), "inside": False, "nearest_latitude": lat,
                 "nearest_longitude": lon}
     return empty  # pragma: no cover - the last pass always returns
 
@@ -473,7 +476,7 @@ def distance_series(history: History, town, /, *, source: str, preset: str | Non
     Parameters
     ----------
     town : str or (lat, lon)
-        A name (see :func:`~frontline.units.find_town`) or coordinates.
+        A name (see :func:`~frontline.boundaries.find_town`) or coordinates.
     source, preset, start, end, dates, gap_policy
         As :func:`area_series`.
 

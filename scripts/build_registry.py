@@ -1,8 +1,8 @@
-"""Build ``frontline/registry.json`` from the MANIFEST.md tables of a reference data folder.
+"""Build ``frontline/sources/registry.json`` from the MANIFEST.md tables of a reference data folder.
 
 Usage::
 
-    python scripts/build_registry.py ../shared/data            # writes frontline/registry.json
+    python scripts/build_registry.py ../shared/data            # writes frontline/sources/registry.json
     python scripts/build_registry.py ../shared/data --check    # exits 1 if it is out of date
 
 Every row of ``isw/MANIFEST.md``, ``isw/extra/MANIFEST.md``, ``deepstate/MANIFEST.md`` and
@@ -26,7 +26,7 @@ import re
 import sys
 from pathlib import Path
 
-REGISTRY = Path(__file__).resolve().parents[1] / "frontline" / "registry.json"
+REGISTRY = Path(__file__).resolve().parents[1] / "frontline" / "sources" / "registry.json"
 
 # (manifest, prefix of its "file" column in the data folder)
 MANIFESTS = [
@@ -184,7 +184,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", type=Path, help="data folder with isw/, deepstate/, boundaries/")
     parser.add_argument("--check", action="store_true",
-                        help="do not write; exit 1 if frontline/registry.json is out of date")
+                        help="do not write; exit 1 if frontline/sources/registry.json is out of date")
     args = parser.parse_args(argv)
     text = render(build(args.data))
     if args.check:

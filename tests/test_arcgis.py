@@ -11,11 +11,12 @@ import shapely
 from click.testing import CliRunner
 from shapely.geometry import box, mapping
 
-from frontline.arcgis import ENDPOINTS, Endpoint, SnapshotError, snapshot_isw
-from frontline.archive import load_history, read_manifest
-from frontline.area import geodesic_area_km2
-from frontline.cli import cli
+from frontline.cli.main import cli
+from frontline.errors import ServiceError
+from frontline.geodesy import geodesic_area_km2
 from frontline.layers import canonical_layer
+from frontline.sources.arcgis import ENDPOINTS, Endpoint, snapshot_isw
+from frontline.sources.archive import load_history, read_manifest
 
 from ._httpserver import LocalServer, Reply
 
@@ -169,7 +170,7 @@ def test_html_error_page_instead_of_json(server, tmp_path):
     FakeLayer(server, CONTROL, squares(2))
     server.route(f"/arcgis/rest/services/{CONTROL.service}/FeatureServer/49/query",
                  Reply.html("<html><head><title>Service Unavailable</title></head></html>"))
-    with pytest.raises(SnapshotError, match="HTML page .*'Service Unavailable'.* instead of"):
+    with pytest.raises(ServiceError, match="HTML page .*'Service Unavailable'.* instead of"):
         take(server, tmp_path)
     assert not (tmp_path / "archive" / "manifest.parquet").exists()
 
@@ -177,7 +178,7 @@ def test_html_error_page_instead_of_json(server, tmp_path):
 def test_zero_features_is_an_error_and_stores_nothing(server, tmp_path):
     FakeLayer(server, CONTROL, squares(2))
     FakeLayer(server, ADVANCES, [])
-    with pytest.raises(SnapshotError, match="returned no features.*Nothing was stored"):
+    with pytest.raises(ServiceError, match="returned no features.*Nothing was stored"):
         take(server, tmp_path, endpoints=(CONTROL, ADVANCES))
     assert not (tmp_path / "archive" / "manifest.parquet").exists()
 
@@ -194,13 +195,13 @@ def test_arcgis_error_object_with_http_200(server, tmp_path):
     FakeLayer(server, CONTROL, squares(2))
     server.route(f"/arcgis/rest/services/{CONTROL.service}/FeatureServer/49",
                  Reply.json({"error": {"code": 498, "message": "Invalid token."}}))
-    with pytest.raises(SnapshotError, match="ArcGIS error 498: Invalid token"):
+    with pytest.raises(ServiceError, match="ArcGIS error 498: Invalid token"):
         take(server, tmp_path)
 
 
 def test_features_short_of_the_service_count(server, tmp_path):
     FakeLayer(server, CONTROL, squares(5), count=6)
-    with pytest.raises(SnapshotError, match="got 5 features in 3 page.*counts 6"):
+    with pytest.raises(ServiceError, match="got 5 features in 3 page.*counts 6"):
         take(server, tmp_path)
     assert not list(tmp_path.rglob("*.parquet"))
 
@@ -208,7 +209,7 @@ def test_features_short_of_the_service_count(server, tmp_path):
 def test_persistent_server_error_after_retries(server, tmp_path):
     server.route(f"/arcgis/rest/services/{CONTROL.service}/FeatureServer/49",
                  Reply(503, b"busy"))
-    with pytest.raises(SnapshotError, match="HTTP 503"):
+    with pytest.raises(ServiceError, match="HTTP 503"):
         take(server, tmp_path, retries=2)
     assert len(server.requests) == 3
 
@@ -245,7 +246,7 @@ def test_esri_json_instead_of_geojson(server, tmp_path):
                           "geometry": {"rings": [[[37, 48], [37.1, 48], [37, 48.1], [37, 48]]]}}]}
     query = f"/arcgis/rest/services/{CONTROL.service}/FeatureServer/49/query"
     server.route(query, lambda q: Reply.json({"count": 1} if "returnCountOnly" in q else esri))
-    with pytest.raises(SnapshotError, match="not a GeoJSON FeatureCollection"):
+    with pytest.raises(ServiceError, match="not a GeoJSON FeatureCollection"):
         take(server, tmp_path)
 
 
@@ -255,5 +256,5 @@ def test_service_that_ignores_the_offset_does_not_loop_forever(server, tmp_path)
                               "resultOffset": "0", "resultRecordCount": "2"})
     server.route(layer.path + "/query",
                  lambda q: (Reply.json({"count": 4}) if "returnCountOnly" in q else first_page))
-    with pytest.raises(SnapshotError, match="page 2 repeats features already read"):
+    with pytest.raises(ServiceError, match="page 2 repeats features already read"):
         take(server, tmp_path)

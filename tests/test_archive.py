@@ -20,10 +20,13 @@ import shapely
 from click.testing import CliRunner
 from shapely.geometry import box
 
-import frontline.archive as archive
+import frontline.sources.archive as archive
 from frontline import monthly_gains
-from frontline.archive import (
-    ArchiveError,
+from frontline.cli.main import cli
+from frontline.errors import ArchiveError, ReadError
+from frontline.geodesy import geodesic_area_km2
+from frontline.io.readers import read_area_table, read_deepstate, read_isw_geojson, read_isw_zip
+from frontline.sources.archive import (
     archive_gaps,
     archive_orphans,
     archive_status,
@@ -31,10 +34,6 @@ from frontline.archive import (
     load_history,
     read_manifest,
 )
-from frontline.area import geodesic_area_km2
-from frontline.cli import cli
-from frontline.errors import ReadError
-from frontline.readers import read_area_table, read_deepstate, read_isw_geojson, read_isw_zip
 
 DAY = "2024-10-31"
 FIRST = pd.Timestamp("2026-01-01 09:00")

@@ -13,9 +13,9 @@ from pyproj import CRS
 from shapely.geometry import box
 
 import frontline
-from frontline.area import KM2_PER_MI2, geodesic_area_km2
-from frontline.change import MONTHLY_COLUMNS, change, monthly_gains, snapshot
+from frontline.changes import MONTHLY_COLUMNS, change, monthly_gains, snapshot
 from frontline.errors import SnapshotGapError
+from frontline.geodesy import KM2_PER_MI2, geodesic_area_km2
 
 
 def test_august_2024_is_exact_477(history):

@@ -20,8 +20,8 @@ from shapely.geometry import box
 
 import frontline
 from frontline import SnapshotGapError
-from frontline.charts import controlled_totals, map_snapshots, sample_dates
-from frontline.cli import cli
+from frontline.cli.main import cli
+from frontline.compare import controlled_totals, map_snapshots, sample_dates
 
 ISW_CREDIT = "ISW and AEI's Critical Threats Project"
 MONTH = "2024-10"
@@ -245,7 +245,7 @@ def test_sample_dates():
 def test_charts_from_the_archive_match_the_data_directory(charts, data_dir, tmp_path):
     """ISW's 2024 zips, the area tables and DeepState's Oct-Nov files, imported: the same
     CSVs and notes as from the data directory."""
-    from frontline.archive import import_paths
+    from frontline.sources.archive import import_paths
 
     archive = tmp_path / "archive"
     daily = sorted((data_dir / "deepstate/daily").glob("deepstatemap_data_20241[01]*.geojson"))

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from frontline.cli import cli
+from frontline.cli.main import cli
 
 
 def run(*args, env=None):
@@ -128,7 +128,7 @@ def test_change_pinned_to_an_archive_vintage(tmp_path):
     """ISW redraws a day: the archive keeps both vintages and --as-of picks the older."""
     from shapely.geometry import box
 
-    from frontline.archive import import_paths
+    from frontline.sources.archive import import_paths
 
     from ._synthetic import write_isw_zip
 

@@ -15,10 +15,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from frontline._config import resolve_data_dir
-from frontline.cli import cli
-from frontline.fetch import FetchError, ensure_data, fetch, verify_file
-from frontline.registry import Entry, registry, select_entries
+from frontline.cli.main import cli
+from frontline.errors import FetchError
+from frontline.settings import resolve_data_dir
+from frontline.sources.fetch import ensure_data, fetch, verify_file
+from frontline.sources.registry import Entry, registry, select_entries
 
 from ._httpserver import LocalServer, Reply
 

@@ -20,7 +20,7 @@ from shapely.geometry import box
 
 import frontline
 from frontline import KM2_PER_MI2
-from frontline.plot import (
+from frontline.viz.plots import (
     plot_area_closeup,
     plot_change_map,
     plot_controlled_total,
@@ -357,7 +357,7 @@ def test_pokrovsk_closeup_on_real_deepstate(data_dir):
 
 @pytest.mark.realdata
 def test_national_change_map_on_real_deepstate(data_dir):
-    from frontline.units import load_units
+    from frontline.boundaries import load_units
 
     held = _deepstate(data_dir, "2024-08-31", "2024-09-30", "2024-10-31")
     history = frontline.History.from_canonical(held)
@@ -371,7 +371,7 @@ def test_national_change_map_on_real_deepstate(data_dir):
     assert gained["area_km2"].sum() > 500  # DeepState: several hundred km² a month
     oblasts = load_units("oblast", data_dir=data_dir)
     ax = plot_change_map(gained, lost, boundaries=oblasts,
-                         towns=frontline.units.load_towns(data_dir=data_dir))
+                         towns=frontline.load_towns(data_dir=data_dir))
     assert legend_labels(ax)[:2] == ["gained 2024-09", "gained 2024-10"]
     assert ax.get_xlim()[0] < 23 and ax.get_xlim()[1] > 40  # all of Ukraine
     assert "Kupiansk" in texts(ax)

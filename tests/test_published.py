@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from frontline.area import KM2_PER_MI2
-from frontline.change import change
+from frontline.changes import change
+from frontline.geodesy import KM2_PER_MI2
 
 FIGURES = pd.read_csv(Path(__file__).parents[1] / "data" / "published_figures.csv")
 

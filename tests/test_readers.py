@@ -11,7 +11,6 @@ import pytest
 from shapely.geometry import box
 
 import frontline
-from frontline.area import geodesic_area_km2
 from frontline.errors import (
     CopiesDisagreeWarning,
     DataDirError,
@@ -19,7 +18,8 @@ from frontline.errors import (
     ReadError,
     UnknownLayerError,
 )
-from frontline.readers import (
+from frontline.geodesy import geodesic_area_km2
+from frontline.io.readers import (
     CANONICAL_COLUMNS,
     combine_area_tables,
     parse_date,

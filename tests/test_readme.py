@@ -30,7 +30,7 @@ def test_ci_runs_the_readme_test_command():
 def test_main_job_runs(data_dir):
     from click.testing import CliRunner
 
-    from frontline.cli import cli
+    from frontline.cli.main import cli
 
     block = re.search(r"```bash\n(.*?)```", README, re.S).group(1).splitlines()
     main_job = shlex.split(block[0].split("&& ")[-1])

@@ -12,10 +12,10 @@ from shapely.geometry import Point, box
 
 import frontline
 from frontline import regions as R
-from frontline.area import geodesic_area_km2
-from frontline.cli import cli
+from frontline.boundaries import find_unit
+from frontline.cli.main import cli
 from frontline.errors import SnapshotGapError
-from frontline.units import find_unit
+from frontline.geodesy import geodesic_area_km2
 
 POKROVSK = (48.28014, 37.17706)
 

@@ -1,4 +1,4 @@
-"""Administrative units, name lookup, towns and custom areas (frontline.units)."""
+"""Administrative units, name lookup, towns and custom areas (frontline.boundaries)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 from shapely.geometry import box
 
-from frontline import units as U
-from frontline.area import geodesic_area_km2
-from frontline.cli import cli
+from frontline import boundaries as U
+from frontline.cli.main import cli
 from frontline.errors import AreaError, UnknownUnitError
+from frontline.geodesy import geodesic_area_km2, geodesic_circle
 
 NEEDED = [
     "boundaries/osm_darmat1/adm2_raions_by_oblast/donetska_oblast.geojson",
@@ -56,7 +56,7 @@ def test_name_variants_fold_to_one_key():
 
 
 def test_geodesic_circle_area():
-    circle = U.geodesic_circle(48.28014, 37.17706, 20.0)
+    circle = geodesic_circle(48.28014, 37.17706, 20.0)
     assert float(geodesic_area_km2(circle)) == pytest.approx(math.pi * 400, abs=0.5)
 
 

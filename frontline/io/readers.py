@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -37,10 +38,8 @@ import pyogrio
 import shapely
 from pyproj import Transformer
 
-import warnings
-
-from .errors import CopiesDisagreeWarning, ReadError
-from .layers import canonical_layer
+from frontline.errors import CopiesDisagreeWarning, ReadError
+from frontline.layers import canonical_layer
 
 __all__ = [
     "CANONICAL_COLUMNS",
@@ -113,7 +112,8 @@ def _month(text: str) -> int:
     return [m.lower() for m in _MON.split("|")].index(text[:3].lower()) + 1
 
 
-def _date_or_raise(name: str, file: Path, what: str) -> pd.Timestamp:
+def date_from_name(name: str, file: Path, what: str) -> pd.Timestamp:
+    """The date in a file or member name (see :func:`parse_date`); ReadError if none."""
     date = parse_date(name)
     if date is None:
         raise ReadError(
@@ -145,7 +145,8 @@ def canonical_frame(rows: list[dict]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326")
 
 
-def _row(source, date, layer_name, file, member, gdf) -> dict:
+def layer_row(source, date, layer_name, file, member, gdf) -> dict:
+    """One canonical row: ``gdf``'s features dissolved, the layer name made canonical."""
     geometry, n_repaired = _dissolve(gdf.geometry.values)
     return {
         "source": source,
@@ -201,7 +202,7 @@ def zip_entries(path: Path, *, date=None) -> list[tuple[str, str, pd.Timestamp]]
     entries = []
     for member in _zip_members(path):
         stem = Path(member).name[:-4]
-        when = pd.Timestamp(date) if date is not None else _date_or_raise(stem, path, "member")
+        when = pd.Timestamp(date) if date is not None else date_from_name(stem, path, "member")
         entries.append((member, stem, when))
     return entries
 
@@ -273,7 +274,7 @@ def read_isw_zip(path, *, crs=None, date=None) -> gpd.GeoDataFrame:
         if gdf.crs is None:
             gdf = gdf.set_crs(crs if crs is not None else _infer_crs(gdf, path, member))
         gdf = gdf.to_crs("EPSG:4326")
-        rows.append(_row("isw", when, stem, path, member, gdf))
+        rows.append(layer_row("isw", when, stem, path, member, gdf))
     return canonical_frame(rows)
 
 
@@ -306,7 +307,7 @@ def read_isw_geojson(path, *, date=None, source="isw") -> gpd.GeoDataFrame:
     """
     path = Path(path)
     name = path.name.split(".")[0]
-    when = pd.Timestamp(date) if date is not None else _date_or_raise(name, path, "file name")
+    when = pd.Timestamp(date) if date is not None else date_from_name(name, path, "file name")
     gdf = _read_vector(path)
     if gdf.crs is None:
         gdf = gdf.set_crs("EPSG:4326")  # RFC 7946: GeoJSON is lon/lat WGS84
@@ -315,7 +316,7 @@ def read_isw_geojson(path, *, date=None, source="isw") -> gpd.GeoDataFrame:
         groups = list(gdf.groupby("layer", sort=False))
     else:
         groups = [(layer_from_file_name(name), gdf)]
-    rows = [_row(source, when, str(key), path, str(key), part) for key, part in groups]
+    rows = [layer_row(source, when, str(key), path, str(key), part) for key, part in groups]
     return canonical_frame(rows)
 
 
@@ -327,16 +328,16 @@ def read_topojson(path, *, layer=None, date=None, source="isw-weekly") -> gpd.Ge
     """
     path = Path(path)
     layer = layer or path.parent.name
-    when = pd.Timestamp(date) if date is not None else _date_or_raise(path.stem, path, "file name")
+    when = pd.Timestamp(date) if date is not None else date_from_name(path.stem, path, "file name")
     gdf = _read_vector(path)
     gdf = gdf.set_crs("EPSG:4326", allow_override=True)  # TopoJSON is lon/lat
-    return canonical_frame([_row(source, when, layer, path, "", gdf)])
+    return canonical_frame([layer_row(source, when, layer, path, "", gdf)])
 
 
 def deepstate_date(path) -> pd.Timestamp:
     """The day a DeepState file shows: its download date (in the name) minus one day."""
     path = Path(path)
-    return _date_or_raise(path.stem, path, "file name") - pd.Timedelta(days=1)
+    return date_from_name(path.stem, path, "file name") - pd.Timedelta(days=1)
 
 
 def read_deepstate(path) -> gpd.GeoDataFrame:
@@ -348,7 +349,7 @@ def read_deepstate(path) -> gpd.GeoDataFrame:
     gdf = _read_vector(path)
     if gdf.crs is None:
         gdf = gdf.set_crs("EPSG:4326")
-    return canonical_frame([_row("deepstate", deepstate_date(path), "occupied", path, "", gdf)])
+    return canonical_frame([layer_row("deepstate", deepstate_date(path), "occupied", path, "", gdf)])
 
 
 # ------------------------------------------------------------------ area tables
@@ -514,4 +515,4 @@ def _disagreement_text(disagreements: pd.DataFrame) -> str:
         lines.append(f"{date:%Y-%m-%d} {layer}: {values} -> {Path(pick.file).name} "
                      f"({pick.rule})")
     return (f"Copies of the area table disagree on {len(lines)} value(s); one was picked by "
-            "frontline.readers.combine_area_tables's rule: " + "; ".join(lines))
+            "frontline.io.readers.combine_area_tables's rule: " + "; ".join(lines))

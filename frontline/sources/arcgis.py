@@ -39,22 +39,18 @@ import pandas as pd
 import requests
 from tqdm.auto import tqdm
 
-from . import readers
-from .archive import _append, archive_dir
-from .errors import FrontlineError
-from .fetch import USER_AGENT, get_with_retries
+from frontline.errors import InvalidArgumentError, ServiceError
+from frontline.io import readers
+from frontline.sources.archive import append_tables, archive_dir
+from frontline.sources.fetch import USER_AGENT, get_with_retries
 
-__all__ = ["DEFAULT_BASE_URL", "ENDPOINTS", "ENV_ARCGIS_URL", "Endpoint", "SnapshotError",
+__all__ = ["DEFAULT_BASE_URL", "ENDPOINTS", "ENV_ARCGIS_URL", "Endpoint",
            "endpoints_table", "fetch_layer", "snapshot_isw"]
 
 log = logging.getLogger(__name__)
 
 ENV_ARCGIS_URL = "FRONTLINE_ARCGIS_URL"
 DEFAULT_BASE_URL = "https://services5.arcgis.com/SaBe5HMtmnbqSWlu/arcgis/rest/services"
-
-
-class SnapshotError(FrontlineError):
-    """An ArcGIS layer could not be read completely (nothing was stored)."""
 
 
 @dataclass(frozen=True)
@@ -120,12 +116,12 @@ def base_url() -> str:
 
 def _get_json(session: requests.Session, url: str, params: dict, *, retries: int,
               backoff: float) -> dict:
-    """GET an ArcGIS REST answer as JSON; every failure becomes one SnapshotError."""
+    """GET an ArcGIS REST answer as JSON; every failure becomes one ServiceError."""
     try:
         response = get_with_retries(session, url, params=params, retries=retries,
                                     backoff=backoff)
     except requests.RequestException as err:
-        raise SnapshotError(
+        raise ServiceError(
             f"{url}: no answer ({' '.join(str(err).split())}): check the network and "
             f"${ENV_ARCGIS_URL}, then run the snapshot again."
         ) from err
@@ -133,14 +129,14 @@ def _get_json(session: requests.Session, url: str, params: dict, *, retries: int
         body = response.content
         kind = response.headers.get("Content-Type", "")
         if response.status_code >= 400:
-            raise SnapshotError(
+            raise ServiceError(
                 f"{url}: HTTP {response.status_code} {response.reason}: the service is down "
                 "or was renamed; check the endpoint table in frontline/arcgis.py."
             )
     if "html" in kind.lower() or body.lstrip()[:1] == b"<":
         title = re.search(rb"<title>(.*?)</title>", body, re.I | re.S)
         shown = title.group(1).decode(errors="replace").strip() if title else ""
-        raise SnapshotError(
+        raise ServiceError(
             f"{url}: returned an HTML page{f' ({shown!r})' if shown else ''} instead of "
             "JSON: the service is down, asks for a login, or was renamed; try again later "
             "or check the endpoint table in frontline/arcgis.py."
@@ -148,16 +144,16 @@ def _get_json(session: requests.Session, url: str, params: dict, *, retries: int
     try:
         answer = json.loads(body)
     except ValueError as err:
-        raise SnapshotError(f"{url}: the answer is not JSON ({err}); try again later.") from err
+        raise ServiceError(f"{url}: the answer is not JSON ({err}); try again later.") from err
     if isinstance(answer, dict) and "error" in answer:
         error = answer["error"] or {}
-        raise SnapshotError(
+        raise ServiceError(
             f"{url}: ArcGIS error {error.get('code', '?')}: {error.get('message', '')} "
             f"{' '.join(map(str, error.get('details') or []))}".rstrip()
             + ". Check the endpoint table in frontline/arcgis.py."
         )
     if not isinstance(answer, dict):
-        raise SnapshotError(f"{url}: expected a JSON object, got {type(answer).__name__}.")
+        raise ServiceError(f"{url}: expected a JSON object, got {type(answer).__name__}.")
     return answer
 
 
@@ -190,7 +186,7 @@ def fetch_layer(endpoint: Endpoint, /, *, session: requests.Session | None = Non
 
     Raises
     ------
-    SnapshotError
+    ServiceError
         HTTP error, HTML page, ArcGIS error, or fewer/more features than the layer counts.
     """
     session = session or _session()
@@ -214,7 +210,7 @@ def fetch_layer(endpoint: Endpoint, /, *, session: requests.Session | None = Non
         found = page.get("features")
         if not isinstance(found, list) or any(
                 not isinstance(f, dict) or f.get("type") != "Feature" for f in found[:1]):
-            raise SnapshotError(
+            raise ServiceError(
                 f"{url}/query: the answer is not a GeoJSON FeatureCollection (keys: "
                 f"{sorted(page)[:6]}): the service may not support f=geojson."
             )
@@ -227,19 +223,19 @@ def fetch_layer(endpoint: Endpoint, /, *, session: requests.Session | None = Non
             break
         runaway = counted is not None and offset > int(counted) + 10 * size
         if runaway or _repeats(features, oid):
-            raise SnapshotError(
+            raise ServiceError(
                 f"{url}/query: page {pages} repeats features already read (the service "
                 "ignores resultOffset, or the layer changed during the snapshot): run it "
                 "again; nothing was stored."
             )
     ids = _ids(features, oid)
     if counted is not None and len(features) != int(counted):
-        raise SnapshotError(
+        raise ServiceError(
             f"{url}: got {len(features)} features in {pages} page(s) but the layer counts "
             f"{counted}: it changed during the snapshot or paging failed; run it again."
         )
     if None not in ids and len(set(ids)) != len(ids):
-        raise SnapshotError(
+        raise ServiceError(
             f"{url}: the pages overlap ({len(ids) - len(set(ids))} repeated {oid} values): "
             "the layer changed during the snapshot; run it again."
         )
@@ -278,7 +274,7 @@ def snapshot_isw(*, root=None, layers=None, endpoints=ENDPOINTS, base: str | Non
     Parameters
     ----------
     root : path-like, optional
-        The archive (see :func:`frontline.archive.archive_dir`).
+        The archive (see :func:`frontline.sources.archive.archive_dir`).
     layers : iterable of str, optional
         Canonical layers to take (default: every row of ``endpoints``).
     endpoints : sequence of Endpoint
@@ -303,16 +299,16 @@ def snapshot_isw(*, root=None, layers=None, endpoints=ENDPOINTS, base: str | Non
 
     Raises
     ------
-    SnapshotError
+    ServiceError
         Any layer that cannot be read completely; nothing is stored then.
     """
     if on_empty not in ("error", "skip"):
-        raise ValueError(f"on_empty must be 'error' or 'skip', not {on_empty!r}.")
+        raise InvalidArgumentError(f"on_empty must be 'error' or 'skip', not {on_empty!r}.")
     chosen = [e for e in endpoints if layers is None or e.layer in set(layers)]
     if layers is not None:
         unknown = set(layers) - {e.layer for e in endpoints}
         if unknown:
-            raise ValueError(f"No endpoint for layer(s) {sorted(unknown)}: choose from "
+            raise InvalidArgumentError(f"No endpoint for layer(s) {sorted(unknown)}: choose from "
                              f"{', '.join(e.layer for e in endpoints)}.")
     session = _session()
     retrieved = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
@@ -330,7 +326,7 @@ def snapshot_isw(*, root=None, layers=None, endpoints=ENDPOINTS, base: str | Non
                                    "features": 0, "pages": got["pages"], "sha256": "",
                                    "status": "empty, skipped", "vintage": pd.NA})
                     continue
-                raise SnapshotError(
+                raise ServiceError(
                     f"{got['url']}: returned no features. The layer may be empty for now or "
                     "the service renamed: check the endpoint table in frontline/arcgis.py, "
                     "or pass --on-empty skip to store the other layers. Nothing was stored."
@@ -339,7 +335,7 @@ def snapshot_isw(*, root=None, layers=None, endpoints=ENDPOINTS, base: str | Non
                              separators=(",", ":")).encode("utf-8")
             sha = hashlib.sha256(raw).hexdigest()
             frame = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
-            row = readers._row("isw", day, endpoint.service, got["url"], endpoint.service,
+            row = readers.layer_row("isw", day, endpoint.service, got["url"], endpoint.service,
                                frame)
             row["layer"] = endpoint.layer  # the table decides, not the spelling
             provenance = {
@@ -357,7 +353,7 @@ def snapshot_isw(*, root=None, layers=None, endpoints=ENDPOINTS, base: str | Non
             report.append({"layer": endpoint.layer, "service": endpoint.service,
                            "features": len(features), "pages": got["pages"], "sha256": sha,
                            "status": "", "vintage": pd.NA})
-    stored = (_append(archive_dir(root), batches, retrieved.replace(tzinfo=None))
+    stored = (append_tables(archive_dir(root), batches, retrieved.replace(tzinfo=None))
               if batches else pd.DataFrame(columns=["layer", "vintage", "status"]))
     by_layer = stored.set_index("layer") if len(stored) else None
     for line in report:

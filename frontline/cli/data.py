@@ -5,8 +5,9 @@ from __future__ import annotations
 import click
 import pandas as pd
 
-from .arcgis import ENDPOINTS, snapshot_isw
-from .archive import (
+from frontline.cli.main import cli, emit, format_option
+from frontline.sources.arcgis import ENDPOINTS, snapshot_isw
+from frontline.sources.archive import (
     archive_dir,
     archive_gaps,
     archive_orphans,
@@ -14,9 +15,8 @@ from .archive import (
     archive_summary,
     import_paths,
 )
-from .cli import cli, emit, format_option
-from .fetch import data_target, fetch
-from .registry import GROUPS, ISW_TERMS, registry_table, select_entries
+from frontline.sources.fetch import data_target, fetch
+from frontline.sources.registry import GROUPS, ISW_TERMS, registry_table, select_entries
 
 archive_option = click.option(
     "--archive", "archive_root", type=click.Path(file_okay=False), default=None,
@@ -128,7 +128,7 @@ def archive_status_command(archive_root, show, as_of, fmt):
     """List the archive's dates, gaps, vintages, and the vintage analyses use by default.
 
     Analyses use the latest vintage of each (source, date, layer); pin them to an earlier
-    state with --as-of (frontline.archive.load_history(as_of=...)).
+    state with --as-of (frontline.sources.archive.load_history(as_of=...)).
     """
     if show == "all" and fmt in ("csv", "json"):
         raise click.UsageError("--format csv/json prints one table: choose it with --show.")

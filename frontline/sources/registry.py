@@ -3,7 +3,7 @@
 Every entry is one file of the data layout (``isw/``, ``deepstate/``, ``boundaries/``) with
 its public address, sha256, size, licence and attribution. The registry is generated from
 the data folder's ``MANIFEST.md`` tables by ``scripts/build_registry.py`` and shipped as
-``frontline/registry.json``; nothing here touches the network.
+``frontline/sources/registry.json``; nothing here touches the network.
 
 A file's public address is its GitHub repository, commit and path::
 
@@ -23,6 +23,8 @@ from importlib import resources
 from urllib.parse import quote
 
 import pandas as pd
+
+from frontline.errors import NotFoundError
 
 __all__ = ["GROUPS", "ISW_TERMS", "Entry", "registry", "registry_table", "select_entries"]
 
@@ -92,7 +94,7 @@ class Entry:
 
 @lru_cache(maxsize=1)
 def registry() -> dict[str, Entry]:
-    """Every registry entry by name (read once from ``frontline/registry.json``).
+    """Every registry entry by name (read once from ``frontline/sources/registry.json``).
 
     Examples
     --------
@@ -100,7 +102,7 @@ def registry() -> dict[str, Entry]:
     >>> entry.group, entry.url.startswith("https://raw.githubusercontent.com/")
     ('deepstate', True)
     """
-    text = resources.files("frontline").joinpath("registry.json").read_text(encoding="utf-8")
+    text = resources.files("frontline.sources").joinpath("registry.json").read_text(encoding="utf-8")
     data = json.loads(text)
     columns = data["file_columns"]
     entries = {}
@@ -170,7 +172,7 @@ def select_entries(names=(), *, entries: dict[str, Entry] | None = None) -> list
                 if e.group == name or e.name == name or e.name.startswith(folder)
                 or fnmatch.fnmatch(e.name, name) or e.name.rsplit("/", 1)[-1] == name]
         if not hits:
-            raise KeyError(
+            raise NotFoundError(
                 f"{name!r} is neither a group nor a file of the registry: use a group "
                 f"({', '.join(GROUPS)}), a path such as "
                 "isw/area_tables/sdspieg_daily_areas.json, or `frontline fetch --list`."

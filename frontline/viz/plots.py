@@ -19,9 +19,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Geod
 
-from .area import KM2_PER_MI2, km2_to_mi2
+from frontline.compare import UKRAINE_KM2, day_label
+from frontline.errors import InvalidArgumentError
+from frontline.geodesy import KM2_PER_MI2, geodesic_distance_km, geodesic_forward, km2_to_mi2
+from frontline.sources.credits import source_credit
 
 __all__ = [
     "POKROVSK",
@@ -38,12 +40,7 @@ __all__ = [
 #: Pokrovsk's centre (GeoNames 704422): longitude, latitude.
 POKROVSK = (37.17706, 48.28014)
 
-_CREDITS = {
-    "isw": "ISW and AEI's Critical Threats Project",
-    "deepstate": "DeepStateMap",
-}
-
-_SOURCE_LABELS = {
+SOURCE_LABELS = {
     "isw": "ISW/CTP (polygons)",
     "isw-areas": "ISW/CTP (area tables)",
     "isw-weekly": "ISW/CTP (weekly copies)",
@@ -68,40 +65,9 @@ _INEXACT_NOTE = (
     "Hatched: no snapshot for an end date; interpolated/substituted — see "
     "start_snapshot/end_snapshot"
 )
-_GEOD = Geod(ellps="WGS84")
 
 
 # ----------------------------------------------------------------------- helpers
-
-
-def source_credit(sources) -> str:
-    """The credit line for the data sources named in ``sources``.
-
-    Parameters
-    ----------
-    sources : str or iterable of str
-        Source names as in the library's tables (``"isw"``, ``"isw-areas"``,
-        ``"isw+isw-areas"``, ``"deepstate"``, ...).
-
-    Examples
-    --------
-    >>> source_credit(["isw-areas+isw", "deepstate"])
-    "Data: ISW and AEI's Critical Threats Project; DeepStateMap"
-    """
-    if isinstance(sources, str):
-        sources = [sources]
-    credits = []
-    for value in sources:
-        for part in str(value).replace("/", "+").split("+"):
-            part = part.strip()
-            if not part:
-                continue
-            credit = _CREDITS.get("isw" if part.startswith("isw") else part, part)
-            if credit not in credits:
-                credits.append(credit)
-    if not credits:
-        raise ValueError("No source to credit: the table has no source values.")
-    return "Data: " + "; ".join(credits)
 
 
 def _new_axes(ax, figsize):
@@ -116,12 +82,12 @@ def _new_axes(ax, figsize):
 def _require(frame, columns, what: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{what} needs the column(s) {', '.join(missing)}; got "
             f"{', '.join(map(str, frame.columns))}."
         )
     if len(frame) == 0:
-        raise ValueError(f"{what} got an empty table: nothing to draw.")
+        raise InvalidArgumentError(f"{what} got an empty table: nothing to draw.")
 
 
 def _chars_across(ax, fontsize: float) -> int:
@@ -131,7 +97,7 @@ def _chars_across(ax, fontsize: float) -> int:
     return max(40, int(width_in * 72 / (0.55 * fontsize)))
 
 
-def _footer(ax, lines) -> None:
+def footer(ax, lines) -> None:
     """Small text under the axes (below tick labels and the x label), left-aligned and
     wrapped to the axes' width."""
     from matplotlib.transforms import Bbox
@@ -153,15 +119,11 @@ def _footer(ax, lines) -> None:
     )
 
 
-def _day(value) -> str:
-    return f"{pd.Timestamp(value).day} {pd.Timestamp(value):%b %Y}"
-
-
 def _date_range(first, last) -> str:
     first, last = pd.Timestamp(first), pd.Timestamp(last)
     if first.normalize() == last.normalize():
-        return _day(first)
-    return f"{_day(first)} – {_day(last)}"
+        return day_label(first)
+    return f"{day_label(first)} – {day_label(last)}"
 
 
 def _km2_axis(ax) -> None:
@@ -175,7 +137,7 @@ def _km2_axis(ax) -> None:
     secondary.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
 
 
-def _date_axis(ax) -> None:
+def date_axis(ax) -> None:
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 
     # minticks=3: a span of 4-5 years gets yearly ticks (with the default 5, matplotlib
@@ -210,7 +172,7 @@ def _as_4326(frame, what: str):
     if not isinstance(frame, gpd.GeoDataFrame):
         raise TypeError(f"{what} must be a GeoDataFrame; got {type(frame).__name__}.")
     if frame.crs is None:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{what} has no CRS: set it with {what}.set_crs(...) (frontline's tables are "
             "EPSG:4326)."
         )
@@ -259,11 +221,11 @@ def _set_map_extent(ax, extent) -> None:
 def _scale_bar(ax, extent) -> None:
     minx, miny, maxx, maxy = extent
     lat = miny + (maxy - miny) * 0.06
-    width_km = _GEOD.inv(minx, lat, maxx, lat)[2] / 1000.0
+    width_km = float(geodesic_distance_km(minx, lat, maxx, lat))
     nice = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500]
     length = max([n for n in nice if n <= width_km / 4] or [nice[0]])
     x0 = minx + (maxx - minx) * 0.04
-    x1 = _GEOD.fwd(x0, lat, 90, length * 1000.0)[0]
+    x1 = geodesic_forward(x0, lat, 90, length)[0]
     ax.plot([x0, x1], [lat, lat], color="black", linewidth=2.5, solid_capstyle="butt",
             zorder=6)
     ax.annotate(f"{length:g} km", xy=((x0 + x1) / 2, lat), xytext=(0, 3),
@@ -273,7 +235,7 @@ def _scale_bar(ax, extent) -> None:
 def _extent_of(frames, margin=0.05):
     bounds = [f.total_bounds for f in frames if f is not None and not f.empty]
     if not bounds:
-        raise ValueError("Nothing to map: every layer is empty and no extent was given.")
+        raise InvalidArgumentError("Nothing to map: every layer is empty and no extent was given.")
     bounds = np.array(bounds)
     minx, miny = bounds[:, 0].min(), bounds[:, 1].min()
     maxx, maxy = bounds[:, 2].max(), bounds[:, 3].max()
@@ -312,7 +274,7 @@ def _credit_from(frames, source, what: str) -> str:
         if frame is not None and "source" in frame.columns:
             values += list(frame["source"].dropna().unique())
     if not values:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{what} cannot tell whose data it shows: pass source='isw' or 'deepstate' "
             "(or source_line=...), or give the frames a 'source' column."
         )
@@ -344,7 +306,7 @@ def _wrap(text: str, width: int) -> str:
     )
 
 
-def _set_title(ax, *lines) -> None:
+def set_title(ax, *lines) -> None:
     width = _chars_across(ax, 10)
     ax.set_title("\n".join(_wrap(line, width) for line in lines), fontsize=10)
 
@@ -396,7 +358,7 @@ def plot_monthly_gains(table: pd.DataFrame, *, ax=None, source_line: str | None 
     net = table["net_km2"].astype(float)
     if net.isna().any():
         bad = ", ".join(table.loc[net.isna(), "period"].astype(str))
-        raise ValueError(f"net_km2 is missing for {bad}: cannot draw those bars.")
+        raise InvalidArgumentError(f"net_km2 is missing for {bad}: cannot draw those bars.")
     exact = table["exact"].astype(bool).to_numpy()
     ax = _new_axes(ax, (max(7.0, 0.7 * len(table) + 3), 5.0))
 
@@ -427,7 +389,7 @@ def plot_monthly_gains(table: pd.DataFrame, *, ax=None, source_line: str | None 
     )
     how = "; ".join(_PRESET_HOW.get(p, f"preset {p}") for p in presets)
     first = pd.Timestamp(table["start_date"].iloc[0]) + pd.Timedelta(days=1)
-    _set_title(ax, f"Net change in {what}, per month",
+    set_title(ax, f"Net change in {what}, per month",
                f"{_date_range(first, table['end_date'].iloc[-1])}, km²")
     if not exact.all():
         ax.legend(
@@ -437,7 +399,7 @@ def plot_monthly_gains(table: pd.DataFrame, *, ax=None, source_line: str | None 
             loc="upper left", fontsize=7, frameon=False, ncols=2,
         )
     credit = source_line if source_line is not None else source_credit(table["source"])
-    _footer(ax, [_INEXACT_NOTE if not exact.all() else "",
+    footer(ax, [_INEXACT_NOTE if not exact.all() else "",
                  f"Measured: {how}." if how else "", _snapshot_text(table),
                  credit + ". Chart: frontline."])
     return ax
@@ -468,28 +430,28 @@ def plot_controlled_total(series_by_source: pd.DataFrame, *, ax=None,
     counts = []
     for source, group in frame.groupby("source", sort=True):
         group = group.sort_values("date")
-        label = _SOURCE_LABELS.get(source, source)
+        label = SOURCE_LABELS.get(source, source)
         ax.plot(group["date"], group["total_km2"], label=label,
                 marker="o" if len(group) <= 60 else None, markersize=3, linewidth=1.4)
         counts.append(f"{label}: {len(group)} dates, "
                       f"{_date_range(group['date'].iloc[0], group['date'].iloc[-1])}")
     ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
-    _date_axis(ax)
+    date_axis(ax)
     ax.set_ylabel("Area held (km²)")
     ax.set_xlabel("Date of the map")
     ax.grid(color="0.9")
     ax.legend(title="source", fontsize=8, title_fontsize=8)
     if share_of is not None:
         if not share_of > 0:
-            raise ValueError(f"share_of must be an area in km² > 0; got {share_of!r}.")
+            raise InvalidArgumentError(f"share_of must be an area in km² > 0; got {share_of!r}.")
         share = ax.secondary_yaxis(
             "right", functions=(lambda km2: np.asarray(km2) / share_of * 100.0,
                                 lambda pct: np.asarray(pct) * share_of / 100.0),
         )
         share.set_ylabel(f"% of Ukraine ({share_of:,.0f} km²)")
-    _set_title(ax, "Territory held by Russia over time, by source",
+    set_title(ax, "Territory held by Russia over time, by source",
                f"{_date_range(frame['date'].min(), frame['date'].max())}, km²")
-    _footer(ax, ["; ".join(counts), source_credit(frame["source"]) + ". Chart: frontline."])
+    footer(ax, ["; ".join(counts), source_credit(frame["source"]) + ". Chart: frontline."])
     return ax
 
 
@@ -528,7 +490,7 @@ def plot_change_map(gained, lost, *, boundaries=None, towns=None, ax=None, by="p
     layers = [f for f in (gained, lost) if f is not None]
     for name, frame in (("gained", gained), ("lost", lost)):
         if frame is not None and by not in frame.columns:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"{name} has no {by!r} column (columns: {', '.join(frame.columns)}): add "
                 f"one naming each polygon's period, or pass by= another column."
             )
@@ -571,12 +533,12 @@ def plot_change_map(gained, lost, *, boundaries=None, towns=None, ax=None, by="p
         elif periods:
             span = f"\n{periods[0]} – {periods[-1]}" if len(periods) > 1 else f"\n{periods[0]}"
         title = f"Territory gained and lost by Russia, by {by}{span}"
-    _set_title(ax, title)
+    set_title(ax, title)
     snaps = sorted({str(v) for f in layers for c in ("start_snapshot", "end_snapshot")
                     if c in f.columns for v in f[c].dropna()})
     credit = source_line if source_line is not None else _credit_from(
         layers, source, "plot_change_map")
-    _footer(ax, ["Snapshots used: " + ", ".join(snaps) if snaps else "",
+    footer(ax, ["Snapshots used: " + ", ".join(snaps) if snaps else "",
                  "Red: gained by Russia; blue, hatched: lost. " + credit
                  + ". Chart: frontline."])
     return ax
@@ -615,7 +577,7 @@ def plot_area_closeup(controlled_by_date, *, center, rings_km=(10, 20), outline=
     from matplotlib import colormaps
     from matplotlib.patches import Patch
 
-    from .units import geodesic_circle
+    from frontline.geodesy import geodesic_circle
 
     controlled = _as_4326(controlled_by_date, "controlled_by_date")
     _require(controlled, ["date", "geometry"], "plot_area_closeup")
@@ -668,10 +630,10 @@ def plot_area_closeup(controlled_by_date, *, center, rings_km=(10, 20), outline=
     if title is None:
         title = (f"Area held around {lat:.3f}°N {lon:.3f}°E by snapshot date\n"
                  f"{_date_range(dates[0], dates[-1])}")
-    _set_title(ax, title)
+    set_title(ax, title)
     credit = source_line if source_line is not None else _credit_from(
         [controlled], source, "plot_area_closeup")
-    _footer(ax, ["Snapshot dates: " + ", ".join(f"{d:%Y-%m-%d}" for d in dates),
+    footer(ax, ["Snapshot dates: " + ", ".join(f"{d:%Y-%m-%d}" for d in dates),
                  credit + ". Chart: frontline."])
     return ax
 
@@ -691,14 +653,15 @@ def plot_pokrovsk(controlled_by_date, *, outline=None, towns=None, data_dir=None
     """The Pokrovsk close-up: :func:`plot_area_closeup` centred on Pokrovsk.
 
     The Pokrovsk raion outline and the front-line towns are read from the data
-    directory's ``boundaries/`` (see :mod:`frontline.units`) unless given. The default
+    directory's ``boundaries/`` (see :mod:`frontline.boundaries`) unless given. The default
     view holds the rings and :data:`POKROVSK_TOWNS` (Pokrovsk to Kurakhove and Toretsk).
 
     Returns
     -------
     matplotlib.axes.Axes
     """
-    from .units import find_unit, geodesic_circle, load_towns
+    from frontline.boundaries import find_unit, load_towns
+    from frontline.geodesy import geodesic_circle
 
     if outline is None:
         outline = find_unit("Pokrovsk raion", level="raion", data_dir=data_dir)
@@ -745,7 +708,7 @@ def plot_source_comparison(table: pd.DataFrame, *, ax=None, area_name: str | Non
     if "name" in table.columns:
         names = list(table["name"].dropna().unique())
         if len(names) > 1:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"plot_source_comparison draws one area at a time; the table holds "
                 f"{len(names)} ({', '.join(map(str, names[:5]))}…): filter it by name first."
             )
@@ -754,7 +717,7 @@ def plot_source_comparison(table: pd.DataFrame, *, ax=None, area_name: str | Non
     frame = table.assign(date=pd.to_datetime(table["date"]))
     wide = frame.pivot_table(index="date", columns="source", values=value, aggfunc="first")
     if wide.shape[1] < 2:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"plot_source_comparison needs two sources; got {list(wide.columns)}."
         )
     common = wide.dropna()
@@ -763,13 +726,13 @@ def plot_source_comparison(table: pd.DataFrame, *, ax=None, area_name: str | Non
             f"{s}: {_date_range(wide[s].dropna().index.min(), wide[s].dropna().index.max())}"
             for s in wide.columns
         )
-        raise ValueError(f"The sources have no date in common ({spans}).")
+        raise InvalidArgumentError(f"The sources have no date in common ({spans}).")
     ax = _new_axes(ax, (9, 4.8))
     for source in common.columns:
-        ax.plot(common.index, common[source], label=_SOURCE_LABELS.get(source, source),
+        ax.plot(common.index, common[source], label=SOURCE_LABELS.get(source, source),
                 marker="o" if len(common) <= 60 else None, markersize=3, linewidth=1.4)
     _km2_axis(ax)
-    _date_axis(ax)
+    date_axis(ax)
     ax.set_ylabel("Area held (km²)")
     ax.set_xlabel("Date of the map")
     ax.grid(color="0.9")
@@ -777,11 +740,158 @@ def plot_source_comparison(table: pd.DataFrame, *, ax=None, area_name: str | Non
     first, second = common.columns[0], common.columns[1]
     diff = common[first] - common[second]
     where = f" in {area_name}" if area_name else ""
-    names = " vs ".join(_SOURCE_LABELS.get(s, s) for s in common.columns)
-    _set_title(ax, f"Area held by Russia{where}: {names}",
+    names = " vs ".join(SOURCE_LABELS.get(s, s) for s in common.columns)
+    set_title(ax, f"Area held by Russia{where}: {names}",
                f"{len(common)} common dates, "
                f"{_date_range(common.index.min(), common.index.max())}, km²")
-    _footer(ax, [f"{first} − {second}: mean {diff.mean():+,.0f} km², "
+    footer(ax, [f"{first} − {second}: mean {diff.mean():+,.0f} km², "
                  f"from {diff.min():+,.0f} to {diff.max():+,.0f} km²",
                  source_credit(list(common.columns)) + ". Chart: frontline."])
     return ax
+
+
+def plot_totals(totals: pd.DataFrame, *, ax=None, share_of: float | None = UKRAINE_KM2):
+    """:func:`frontline.plot_controlled_total` with each line saying what it measures.
+
+    ``totals`` stacks :func:`controlled_totals` tables (``date, source, measures,
+    total_km2``); the legend reads e.g. "ISW/CTP (weekly copies): control + advances".
+    """
+    if "measures" in totals.columns:
+        measures = totals.groupby("source")["measures"].agg(lambda m: sorted(set(m)))
+        mixed = measures[measures.map(len) > 1]
+        if len(mixed):
+            raise InvalidArgumentError(
+                f"One line per source and measure: {', '.join(mixed.index)} has several "
+                f"({'; '.join(' / '.join(m) for m in mixed)}); rename the source of one."
+            )
+    ax = plot_controlled_total(totals, ax=ax, share_of=share_of)
+    if "measures" in totals.columns:
+        labels = {SOURCE_LABELS.get(s, s): f"{SOURCE_LABELS.get(s, s)}: {m[0]}"
+                  for s, m in measures.items()}
+        for line in ax.get_lines():
+            if line.get_label() in labels:
+                line.set_label(labels[line.get_label()])
+        ax.legend(title="source: layers measured", fontsize=7, title_fontsize=7)
+    return ax
+
+def plot_axis_series(series: pd.DataFrame, *, axes=None):
+    """Area held inside the unit and within the largest ring, and the distance to the
+    town, over time: one line per source (:func:`axis_series` tables stacked).
+
+    Returns
+    -------
+    (matplotlib.axes.Axes, matplotlib.axes.Axes)
+        The area panel and the distance panel.
+    """
+    from matplotlib.ticker import StrMethodFormatter
+
+    rings = sorted(int(c.split("_")[1][:-2]) for c in series.columns
+                   if c.startswith("within_") and c.endswith("km_km2"))
+    if axes is None:
+        import matplotlib.pyplot as plt
+
+        _, axes = plt.subplots(1, 2, figsize=(12, 5), layout="constrained")
+    area_ax, distance_ax = axes
+    frame = series.assign(date=pd.to_datetime(series["date"]))
+    town = str(frame["town"].iloc[0])
+    unit = str(frame["unit"].iloc[0]) if "unit" in frame.columns else None
+    spans = []
+    for index, (source, group) in enumerate(frame.groupby("source", sort=True)):
+        label = SOURCE_LABELS.get(source, source)
+        style = {"color": f"C{index}", "marker": "o" if len(group) <= 40 else None,
+                 "markersize": 3}  # one colour per source in both panels
+        if unit is not None:
+            area_ax.plot(group["date"], group["unit_km2"], label=f"{label}: in {unit}",
+                         **style)
+        if rings:
+            area_ax.plot(group["date"], group[f"within_{rings[-1]}km_km2"], linestyle="--",
+                         label=f"{label}: within {rings[-1]} km of {town}", **style)
+        distance_ax.plot(group["date"], group["distance_km"], label=label, **style)
+        spans.append(f"{label}: {len(group)} snapshots, "
+                     f"{day_label(group['date'].min())} – {day_label(group['date'].max())}")
+    for ax in axes:
+        date_axis(ax)
+        ax.grid(color="0.9")
+        ax.set_xlabel("Date of the map")
+        ax.legend(fontsize=7)
+    area_ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    area_ax.set_ylabel("Area held by Russia (km²)")
+    distance_ax.set_ylabel(f"Distance from {town} (km)")
+    distance_ax.set_ylim(bottom=0)
+    period = f"{day_label(frame['date'].min())} – {day_label(frame['date'].max())}"
+    set_title(area_ax, f"Area held by Russia near {town}, km²", period)
+    set_title(distance_ax, f"Distance from {town}'s centre to the area held, km", period)
+    footer(area_ax, ["; ".join(spans)])
+    footer(distance_ax, [source_credit(list(frame["source"].unique()))
+                          + ". Chart: frontline."])
+    return area_ax, distance_ax
+
+def plot_source_difference(difference: gpd.GeoDataFrame, *, boundaries=None, towns=None,
+                           extent=None, ax=None):
+    """Map of :func:`source_difference`: each source's extra area in its own colour.
+
+    The default window is where most of the disagreement lies (a locator is not drawn);
+    pass ``extent=(minx, miny, maxx, maxy)`` for another.
+    """
+    from matplotlib.patches import Patch
+
+
+    kinds = list(dict.fromkeys(difference["kind"]))
+    if extent is None:
+        extent = zoom_extent(difference, share=0.9)
+    ax = _new_axes(ax, (9, 8))
+    ax.set_facecolor("#f7f7f4")
+    colours = ["#d95f02", "#7570b3"]
+    handles = []
+    for kind, colour in zip(kinds, colours, strict=False):
+        part = difference[difference["kind"] == kind]
+        clipped = part.clip(extent) if extent is not None else part
+        if not clipped.empty:
+            clipped.plot(ax=ax, color=colour, linewidth=0, zorder=3)
+        source = str(part["source"].iloc[0])
+        handles.append(Patch(color=colour, label=f"held by Russia per "
+                             f"{SOURCE_LABELS.get(source, source)} only: "
+                             f"{part['area_km2'].sum():,.0f} km²"))
+    _draw_boundaries(ax, boundaries, extent)
+    _draw_towns(ax, towns if towns is None or isinstance(towns, gpd.GeoDataFrame)
+                else gpd.GeoDataFrame(towns[["name"]], geometry=gpd.points_from_xy(
+                    towns["longitude"], towns["latitude"]), crs="EPSG:4326"), extent)
+    _set_map_extent(ax, extent)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7,
+              frameon=False)
+    date = pd.Timestamp(difference["date"].iloc[0])
+    totals = difference.attrs.get("totals_km2", {})
+    names = " vs ".join(SOURCE_LABELS.get(s, s) for s in totals) or " vs ".join(kinds)
+    set_title(ax, f"Where the maps disagree: {names}", f"{day_label(date)}, km²")
+    lines = [", ".join(f"{SOURCE_LABELS.get(s, s)} total {v:,.0f} km²"
+                       for s, v in totals.items())]
+    lines.append(source_credit(list(difference["source"].unique())) + ". Chart: frontline.")
+    footer(ax, lines)
+    return ax
+
+
+def zoom_extent(polygons: gpd.GeoDataFrame, share: float = 0.8, pad: float = 0.3):
+    """A window around where most of the area changed: the area-weighted central
+    ``share`` of the polygons' centres in longitude and in latitude (stray far-off
+    specks stay on the locator map), padded, at least 1.5° x 1° and about as wide as
+    tall on the ground."""
+    if polygons.empty:
+        return None
+    centres = shapely.get_coordinates(shapely.centroid(polygons.geometry.values))
+    weights = polygons["area_km2"].to_numpy()
+    tail = (1.0 - share) / 2
+    bounds = []
+    for axis in (0, 1):
+        order = np.argsort(centres[:, axis])
+        cumulative = np.cumsum(weights[order]) / weights.sum()
+        low = centres[order, axis][np.searchsorted(cumulative, tail)]
+        high = centres[order, axis][min(np.searchsorted(cumulative, 1 - tail),
+                                        len(order) - 1)]
+        bounds.append((low, high))
+    (minx, maxx), (miny, maxy) = bounds
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    half_x, half_y = max((maxx - minx) / 2 + pad, 0.75), max((maxy - miny) / 2 + pad, 0.5)
+    stretch = 1.0 / np.cos(np.radians(cy))  # degrees of longitude per degree of latitude
+    half_x = max(half_x, 0.9 * half_y * stretch)
+    half_y = max(half_y, 0.6 * half_x / stretch)
+    return (cx - half_x, cy - half_y, cx + half_x, cy + half_y)

@@ -14,12 +14,11 @@ import click
 import pandas as pd
 import shapely
 
-from .change import GAP_POLICIES
-from .cli import cli, emit, format_option
-from .history import load
-from .layers import PRESETS
-from .regions import area_series, breakdown, distance_series, monthly_by_unit
-from .units import LEVELS, area_from_spec, load_units
+from frontline.boundaries import LEVELS, area_from_spec, load_units
+from frontline.changes import GAP_POLICIES
+from frontline.cli.main import cli, emit, format_option, get_history
+from frontline.layers import PRESETS
+from frontline.regions import area_series, breakdown, distance_series, monthly_by_unit
 
 _POLYGON_SOURCES = ["isw", "isw-weekly", "deepstate"]
 
@@ -53,19 +52,19 @@ class RegionSpec:
         """The ``monthly --by/--area`` table."""
         return monthly_by_unit(history, self.units(data_dir), **monthly)
 
-    def areas(self, obj: dict, sources, start=None, end=None) -> pd.DataFrame:
+    def areas(self, ctx, sources, start=None, end=None) -> pd.DataFrame:
         """The ``areas --area/--by`` table: controlled area inside each area on every date.
 
-        ``obj`` is the command's ``ctx.obj``; one polygon source (default ``isw``).
+        ``ctx`` is the command's context; one polygon source (default ``isw``).
         """
         sources = list(sources) or ["isw"]
         if len(sources) > 1 or sources[0] not in _POLYGON_SOURCES:
             raise click.UsageError(
                 f"--area/--by/--near measure one source with polygons: pass --source "
                 f"{' or '.join(_POLYGON_SOURCES)} once (got {', '.join(sources)}).")
-        history = load(obj["data_dir"], sources=sources, progress=obj["progress"])
-        return area_series(history, self.units(obj["data_dir"]), source=sources[0],
-                           start=start, end=end, progress=obj["progress"])
+        history = get_history(ctx, sources=sources, region=True)
+        return area_series(history, self.units(ctx.obj["data_dir"]), source=sources[0],
+                           start=start, end=end, progress=ctx.obj["progress"])
 
 
 def region_options(func):
@@ -139,7 +138,7 @@ def distance_command(ctx, town, source, preset, start, end, dates, gap_policy, f
 
     0 when the town is inside the controlled area.
     """
-    history = load(ctx.obj["data_dir"], sources=[source], progress=ctx.obj["progress"])
+    history = get_history(ctx, source, region=True)
     table = distance_series(history, town, source=source, preset=preset, start=start,
                             end=end, dates=list(dates) or None, gap_policy=gap_policy,
                             data_dir=ctx.obj["data_dir"], progress=ctx.obj["progress"])

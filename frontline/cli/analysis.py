@@ -6,47 +6,14 @@ import functools
 
 import click
 
-from ._cli_regions import region_options
-from ._output import write_atomic
-from .archive import load_history
-from .change import GAP_POLICIES, change, monthly_gains
-from .cli import cli, emit, format_option
-from .fetch import ensure_data
-from .history import SOURCES, load
-from .layers import LAYERS, PRESETS
+from frontline.changes import GAP_POLICIES, change, monthly_gains
+from frontline.cli.main import cli, emit, format_option, get_history
+from frontline.cli.regions import region_options
+from frontline.history import SOURCES
+from frontline.io.writers import write_atomic
+from frontline.layers import LAYERS, PRESETS
 
 _SOURCE = click.Choice(list(SOURCES))
-
-
-#: Registry groups each source needs (see ``frontline fetch --list``).
-_GROUPS = {"isw": ["isw-history"], "isw-areas": ["isw-areas"], "isw-weekly": ["isw-weekly"],
-           "deepstate": ["deepstate"]}
-
-
-def _prepare(ctx, sources, region=None) -> None:
-    """Make sure a data directory is there: with none configured, fetch what is needed.
-
-    Everything the commands read goes through here, so the main job works on a fresh
-    machine (``frontline fetch`` into the user cache) and offline with FRONTLINE_MIRROR.
-    """
-    groups = [group for source in sources for group in _GROUPS[source]]
-    if region is not None:
-        groups += ["boundaries", "towns"]
-    ctx.obj["data_dir"] = ensure_data(groups, ctx.obj["data_dir"], progress=ctx.obj["progress"])
-
-
-def _load(ctx, source, region=None):
-    """The history to analyse: None means every ISW input (polygons + area table).
-
-    With --archive or --as-of the layers and area tables come from the archive (pinned to
-    a vintage date), so the default is the same there: ISW polygons, else the area table.
-    """
-    sources = ["isw", "isw-areas"] if source is None else [source]
-    if ctx.obj.get("archive") or ctx.obj.get("as_of"):
-        return load_history(ctx.obj.get("archive"), as_of=ctx.obj.get("as_of"),
-                            sources=sources)
-    _prepare(ctx, sources, region)
-    return load(ctx.obj["data_dir"], sources=sources, progress=ctx.obj["progress"])
 
 
 def analysis_options(func):
@@ -81,10 +48,9 @@ def areas(ctx, sources, layers, on, start, end, region, fmt):
     With --area/--by/--near: the controlled area inside each area, one row per date.
     """
     start, end = (on, on) if on else (start, end)
-    _prepare(ctx, sources or list(SOURCES), region)
     if region is not None:
-        return emit(region.areas(ctx.obj, sources, start, end), fmt)
-    history = load(ctx.obj["data_dir"], sources=sources or None, progress=ctx.obj["progress"])
+        return emit(region.areas(ctx, sources, start, end), fmt)
+    history = get_history(ctx, sources=sources or list(SOURCES))
     table = history.layer_areas(source=sources or None, start=start, end=end,
                                 layers=layers or None, progress=ctx.obj["progress"])
     emit(table, fmt)
@@ -101,7 +67,7 @@ def areas(ctx, sources, layers, on, start, end, region, fmt):
 @click.pass_context
 def change_command(ctx, start, end, source, preset, gap_policy, polygons, region, fmt):
     """Compare two dates: totals, net change, gross gained and gross lost."""
-    result = change(_load(ctx, source, region), start, end, source=source, preset=preset,
+    result = change(get_history(ctx, source, region), start, end, source=source, preset=preset,
                     gap_policy=gap_policy)
     if polygons:
         if result.gained is None:
@@ -132,10 +98,10 @@ def monthly(ctx, start, end, through, source, preset, gap_policy, output, region
     """
     monthly_table = monthly_gains if region is None else functools.partial(
         region.monthly, data_dir=ctx.obj["data_dir"])
-    table = monthly_table(_load(ctx, source, region), start=start, end=end, through=through,
+    table = monthly_table(get_history(ctx, source, region), start=start, end=end, through=through,
                           source=source, preset=preset, gap_policy=gap_policy)
     if output:
-        from ._output import format_table
+        from frontline.io.writers import format_table
 
         write_atomic(output, format_table(table, fmt))
     else:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from frontline.errors import InvalidArgumentError
+
 FORMATS = ("csv", "json", "table", "markdown")
 
 
@@ -35,7 +37,7 @@ def format_table(frame: pd.DataFrame, fmt: str = "table", *, floatfmt: str = ".2
                                "display.width", 250, "display.float_format",
                                lambda v: format(v, ",.2f")):
             return frame.to_string(index=False) + "\n"
-    raise ValueError(f"Unknown format {fmt!r}: choose one of {', '.join(FORMATS)}.")
+    raise InvalidArgumentError(f"Unknown format {fmt!r}: choose one of {', '.join(FORMATS)}.")
 
 
 def write_atomic(path, data: str | bytes) -> Path:

@@ -10,9 +10,18 @@ from __future__ import annotations
 
 import numpy as np
 import shapely
-from pyproj import Geod
+from pyproj import CRS, Geod, Transformer
 
-__all__ = ["KM2_PER_MI2", "geodesic_area_km2", "km2_to_mi2"]
+__all__ = [
+    "KM2_PER_MI2",
+    "geodesic_area_km2",
+    "geodesic_circle",
+    "geodesic_distance_km",
+    "geodesic_forward",
+    "km2_to_mi2",
+    "local_transformers",
+    "transform_geometry",
+]
 
 #: Square kilometres in one international square mile (1 mi = 1.609344 km exactly).
 KM2_PER_MI2 = 2.589988110336
@@ -83,3 +92,49 @@ def _area_m2(geom) -> float:
     if kind in ("MultiPolygon", "GeometryCollection"):
         return float(sum(_area_m2(part) for part in geom.geoms))
     return 0.0
+
+
+# ------------------------------------------------------------- distances and circles
+
+
+def geodesic_distance_km(lon1, lat1, lon2, lat2):
+    """Geodesic distance on the WGS84 ellipsoid, km (arrays broadcast).
+
+    Examples
+    --------
+    >>> round(float(geodesic_distance_km(37.0, 48.0, 38.0, 48.0)), 2)
+    74.62
+    """
+    return np.asarray(_GEOD.inv(lon1, lat1, lon2, lat2)[2]) / 1000.0
+
+
+def geodesic_forward(lon, lat, azimuth_deg, distance_km):
+    """The point ``distance_km`` from (lon, lat) along ``azimuth_deg``: (lon, lat)."""
+    lon2, lat2, _ = _GEOD.fwd(lon, lat, azimuth_deg, distance_km * 1000.0)
+    return lon2, lat2
+
+
+def _aeqd(lat: float, lon: float) -> CRS:
+    return CRS.from_proj4(f"+proj=aeqd +lat_0={lat} +lon_0={lon} +datum=WGS84 +units=m")
+
+
+def local_transformers(lat: float, lon: float) -> tuple[Transformer, Transformer]:
+    """Transformers to and from a local azimuthal equidistant projection (metres) centred
+    on a point: distances from the centre are true there."""
+    local = _aeqd(lat, lon)
+    return (Transformer.from_crs("EPSG:4326", local, always_xy=True),
+            Transformer.from_crs(local, "EPSG:4326", always_xy=True))
+
+
+def transform_geometry(geometry, transformer: Transformer):
+    """``geometry`` with every coordinate passed through ``transformer``."""
+    return shapely.transform(geometry, lambda xy: np.column_stack(
+        transformer.transform(xy[:, 0], xy[:, 1])))
+
+
+def geodesic_circle(lat: float, lon: float, radius_km: float, *, quad_segs: int = 64):
+    """A circle of ``radius_km`` around a point, geodesic (built in a local azimuthal
+    equidistant projection centred on the point, returned in EPSG:4326)."""
+    forward, back = local_transformers(lat, lon)
+    circle = shapely.Point(0.0, 0.0).buffer(radius_km * 1000.0, quad_segs=quad_segs)
+    return transform_geometry(circle, back)

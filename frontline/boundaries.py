@@ -52,11 +52,10 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
-from pyproj import CRS, Transformer
 
-from ._config import resolve_data_dir
-from .area import geodesic_area_km2
-from .errors import AreaError, DataDirError, UnknownUnitError
+from frontline.errors import AreaError, DataDirError, InvalidArgumentError, UnknownUnitError
+from frontline.geodesy import geodesic_area_km2, geodesic_circle
+from frontline.settings import resolve_data_dir
 
 __all__ = [
     "LEVELS",
@@ -66,7 +65,6 @@ __all__ = [
     "load_towns",
     "find_town",
     "area_from_spec",
-    "geodesic_circle",
     "transliterate",
 ]
 
@@ -270,7 +268,7 @@ def _load_level(root: Path, level: str) -> gpd.GeoDataFrame:
         return _load_oblasts(root)
     if level == "hromada":
         return _load_hromadas(root)
-    raise ValueError(f"Unknown level {level!r}: choose one of {', '.join(LEVELS)}.")
+    raise InvalidArgumentError(f"Unknown level {level!r}: choose one of {', '.join(LEVELS)}.")
 
 
 def _frame(records: dict, geoms) -> gpd.GeoDataFrame:
@@ -365,7 +363,7 @@ def load_units(level: str = "raion", *, data_dir=None) -> gpd.GeoDataFrame:
         len(raions), round(raions.area_km2.sum())   # (136, 601696)
     """
     if level not in LEVELS:
-        raise ValueError(f"Unknown level {level!r}: choose one of {', '.join(LEVELS)}.")
+        raise InvalidArgumentError(f"Unknown level {level!r}: choose one of {', '.join(LEVELS)}.")
     return _load_level(_boundaries(data_dir).resolve(), level).copy()
 
 
@@ -429,7 +427,7 @@ def find_unit(query: str, *, level: str | None = None, data_dir=None) -> gpd.Geo
         find_unit("Donetsk oblast").code.item()         # 'UA-14'
     """
     if level is not None and level not in LEVELS:
-        raise ValueError(f"Unknown level {level!r}: choose one of {', '.join(LEVELS)}.")
+        raise InvalidArgumentError(f"Unknown level {level!r}: choose one of {', '.join(LEVELS)}.")
     root = _boundaries(data_dir).resolve()
     index = _name_index(root)
     text = str(query).strip()
@@ -560,29 +558,6 @@ def _point(name, lat, lon, source) -> dict:
 
 
 # --------------------------------------------------------------------------- custom areas
-
-
-def _aeqd(lat: float, lon: float) -> CRS:
-    return CRS.from_proj4(f"+proj=aeqd +lat_0={lat} +lon_0={lon} +datum=WGS84 +units=m")
-
-
-def _transformers(lat: float, lon: float) -> tuple[Transformer, Transformer]:
-    local = _aeqd(lat, lon)
-    return (Transformer.from_crs("EPSG:4326", local, always_xy=True),
-            Transformer.from_crs(local, "EPSG:4326", always_xy=True))
-
-
-def _transform(geometry, transformer: Transformer):
-    return shapely.transform(geometry, lambda xy: np.column_stack(
-        transformer.transform(xy[:, 0], xy[:, 1])))
-
-
-def geodesic_circle(lat: float, lon: float, radius_km: float, *, quad_segs: int = 64):
-    """A circle of ``radius_km`` around a point, geodesic (built in a local azimuthal
-    equidistant projection centred on the point, returned in EPSG:4326)."""
-    forward, back = _transformers(lat, lon)
-    circle = shapely.Point(0.0, 0.0).buffer(radius_km * 1000.0, quad_segs=quad_segs)
-    return _transform(circle, back)
 
 
 def _land(geometry, root: Path):

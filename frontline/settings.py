@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .errors import DataDirError
+from frontline.errors import DataDirError
 
 ENV_DATA_DIR = "FRONTLINE_DATA_DIR"
 

@@ -48,11 +48,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._overlay import tile, tiled_difference
-from .area import geodesic_area_km2, km2_to_mi2
-from .errors import FrontlineWarning, SnapshotGapError
-from .history import History
-from .layers import preset_layers
+from frontline._tiling import tile, tiled_difference
+from frontline.errors import FrontlineWarning, InvalidArgumentError, SnapshotGapError
+from frontline.geodesy import geodesic_area_km2, km2_to_mi2
+from frontline.history import History
+from frontline.layers import preset_layers
 
 __all__ = [
     "AGREEMENT_KM2",
@@ -175,13 +175,13 @@ def _inputs(source: str | None) -> tuple[str, ...]:
     return ("isw", "isw-areas") if source is None else (source,)
 
 
-def _default_preset(source: str | None, preset: str | None) -> str:
+def default_preset(source: str | None, preset: str | None) -> str:
     if preset is not None:
         return preset
     return "deepstate" if source == "deepstate" else "afp"
 
 
-class _Totals:
+class Totals:
     """Which dates each input can measure for a preset, and the totals on them."""
 
     def __init__(self, history: History, source: str | None, preset: str):
@@ -212,10 +212,7 @@ class _Totals:
         (date,) = snap.used
         key = ("tiles", snap.input, date,
                self.history.resolve_layers(snap.input, date, self.layers))
-        cache = self.history._cache
-        if key not in cache:
-            cache[key] = tile(snap.geometry)
-        return cache[key]
+        return self.history.memo(key, lambda: tile(snap.geometry))
 
     def neighbours(self, date: pd.Timestamp):
         before = self.dates[self.dates < date]
@@ -258,7 +255,7 @@ class _Totals:
     def snapshot(self, date, gap_policy: str) -> Snapshot:
         date = pd.Timestamp(date).normalize()
         if gap_policy not in GAP_POLICIES:
-            raise ValueError(f"Unknown gap policy {gap_policy!r}: choose one of "
+            raise InvalidArgumentError(f"Unknown gap policy {gap_policy!r}: choose one of "
                              f"{', '.join(GAP_POLICIES)}.")
         if date in self.by_date:
             total, geometry, files, overlap = self.measure(date)
@@ -299,11 +296,11 @@ def snapshot(history: History, date, *, source: str | None = None, preset: str |
     >>> round(snap.total_km2, 2), snap.exact
     (82.9, True)
     """
-    preset = _default_preset(source, preset)
-    return _Totals(history, source, preset).snapshot(date, gap_policy)
+    preset = default_preset(source, preset)
+    return Totals(history, source, preset).snapshot(date, gap_policy)
 
 
-def _change(totals: _Totals, start, end, gap_policy: str, source) -> Change:
+def _change(totals: Totals, start, end, gap_policy: str, source) -> Change:
     s = totals.snapshot(start, gap_policy)
     e = totals.snapshot(end, gap_policy)
     net = e.total_km2 - s.total_km2
@@ -339,8 +336,8 @@ def change(history: History, start, end, *, source: str | None = None,
         ``gained``/``lost`` geometries and km² are present only when both ends have
         polygons; ``gained_km2 − lost_km2 == net_km2`` then holds to rounding.
     """
-    preset = _default_preset(source, preset)
-    totals = _Totals(history, source, preset)
+    preset = default_preset(source, preset)
+    totals = Totals(history, source, preset)
     return _change(totals, start, end, gap_policy, source)
 
 
@@ -355,12 +352,12 @@ def _month_ends(start: str | None, end: str | None, through, dates: pd.DatetimeI
     else:
         last = (dates[-1] + pd.Timedelta(days=1)).to_period("M") - 1
     if through is not None and through.to_period("M") != last:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"--through {through:%Y-%m-%d} must fall in the last month ({last}): it ends "
             "that month early."
         )
     if last < first:
-        raise ValueError(f"The end month {last} is before the start month {first}.")
+        raise InvalidArgumentError(f"The end month {last} is before the start month {first}.")
     periods = []
     for month in pd.period_range(first, last, freq="M"):
         start_date = (month - 1).to_timestamp(how="end").normalize()
@@ -380,8 +377,8 @@ def monthly_changes(history: History, /, *, start: str | None = None, end: str |
     ``through`` (a date in the last month) for a partial month. With
     ``gap_policy="error"`` every missing date is checked first and reported in one error.
     """
-    preset = _default_preset(source, preset)
-    totals = _Totals(history, source, preset)
+    preset = default_preset(source, preset)
+    totals = Totals(history, source, preset)
     periods = _month_ends(start, end, through, totals.dates)
     if gap_policy == "error":
         missing = []

@@ -54,15 +54,14 @@ import pyarrow.parquet as pq
 import shapely
 from tqdm.auto import tqdm
 
-from . import readers
-from ._output import write_atomic
-from .errors import FrontlineError, ReadError
-from .history import History
+from frontline.errors import ArchiveError, ReadError
+from frontline.history import History
+from frontline.io import readers
+from frontline.io.writers import write_atomic
 
 __all__ = [
     "ENV_ARCHIVE",
     "MANIFEST_COLUMNS",
-    "ArchiveError",
     "add_layers",
     "archive_dir",
     "archive_gaps",
@@ -91,10 +90,6 @@ _DTYPES = {"vintage": "int64", "n_features": "int64", "n_repaired": "int64", "ro
 _SKIP_DIRS = ("boundaries", "extra", "archive")
 # Area tables are imported from folders of this name (other .json/.csv files are not).
 _AREA_DIR = "area_tables"
-
-
-class ArchiveError(FrontlineError):
-    """The archive cannot be read or written, or holds nothing for the request."""
 
 
 def archive_dir(root=None) -> Path:
@@ -221,7 +216,7 @@ def _utc_now() -> pd.Timestamp:
 
 def add_layers(table: gpd.GeoDataFrame, /, *, root=None, sha256: str, provenance=None,
                imported_at=None, raw: bytes | None = None) -> pd.DataFrame:
-    """Append canonical layer rows (see :mod:`frontline.readers`) to the archive.
+    """Append canonical layer rows (see :mod:`frontline.io.readers`) to the archive.
 
     Parameters
     ----------
@@ -244,10 +239,10 @@ def add_layers(table: gpd.GeoDataFrame, /, *, root=None, sha256: str, provenance
         One row per input row: ``source, date, layer, vintage, status`` with status
         ``added`` (first vintage), ``new vintage`` or ``unchanged``.
     """
-    return _append(archive_dir(root), [(table, sha256, provenance, raw)], imported_at)
+    return append_tables(archive_dir(root), [(table, sha256, provenance, raw)], imported_at)
 
 
-def _append(root: Path, batches, imported_at=None) -> pd.DataFrame:
+def append_tables(root: Path, batches, imported_at=None) -> pd.DataFrame:
     """Append batches of (table, file sha256, provenance, raw bytes) atomically.
 
     A table holds canonical layer rows (geometry) or area-table rows (``area_km2``); each
@@ -412,8 +407,8 @@ def import_paths(paths, /, *, root=None, imported_at=None,
 
     ISW's zips (nested zips of e-mailed bundles included), ISW GeoJSON (``.geojson``,
     ``.geojson.gz``), Le Monde's TopoJSON and DeepState's daily files are read with the
-    readers of :mod:`frontline.readers`; area tables (``.json``/``.csv``, see
-    :func:`~frontline.readers.read_area_table`) become area-only rows of source
+    readers of :mod:`frontline.io.readers`; area tables (``.json``/``.csv``, see
+    :func:`~frontline.io.readers.read_area_table`) become area-only rows of source
     ``isw-areas``, with the same vintage rules (a different area for a key held adds a
     vintage). Folders are searched recursively (``boundaries`` and ``extra`` folders are
     left out; ``.json``/``.csv`` files are taken from ``area_tables`` folders only). A file
@@ -465,7 +460,7 @@ def import_paths(paths, /, *, root=None, imported_at=None,
     columns = ["source", "date", "layer", "vintage", "status", "file"]
     batches, superseded = _keep_chosen_copies(batches)
     skipped += superseded
-    report = _append(root, batches, imported_at) if batches else pd.DataFrame()
+    report = append_tables(root, batches, imported_at) if batches else pd.DataFrame()
     if len(report):
         report["file"] = [f for table, *_ in batches for f in table["file"]]
     report = pd.concat([report, pd.DataFrame(skipped, columns=columns)], ignore_index=True)
@@ -476,7 +471,7 @@ def import_paths(paths, /, *, root=None, imported_at=None,
 
 def _keep_chosen_copies(batches):
     """Copies of one area table imported together: each key's value is chosen once, by
-    :func:`frontline.readers.combine_area_tables`'s rule; a copy's rows that lost are left
+    :func:`frontline.io.readers.combine_area_tables`'s rule; a copy's rows that lost are left
     out (reported ``other copy used``), so disagreeing copies never stack as vintages."""
     tables = [table for table, *_ in batches if _is_area_table(table)]
     if len(tables) < 2:
@@ -567,7 +562,7 @@ def load_history(root=None, *, as_of=None, sources=None) -> History:
     >>> load_history(tempfile.mkdtemp())  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    frontline.archive.ArchiveError: ...: the archive is empty...
+    frontline.errors.ArchiveError: ...: the archive is empty...
     """
     root = archive_dir(root)
     manifest = read_manifest(root)

@@ -1,14 +1,11 @@
-"""The ``charts`` command: the month's publication charts (see :mod:`frontline.charts`)."""
+"""The ``charts`` command: the month's publication charts (see :mod:`frontline.viz.publication`)."""
 
 from __future__ import annotations
 
 import click
 
-from ._cli_core import _prepare
-from .archive import load_history
-from .charts import publication_charts
-from .cli import cli
-from .history import load
+from frontline.cli.main import cli, get_history
+from frontline.viz.publication import publication_charts
 
 _SOURCES = ["isw", "isw-areas", "deepstate"]
 
@@ -31,13 +28,7 @@ def charts(ctx, month, through, out_dir, max_offset_days):
     written, one a line. With --archive/--as-of the layers and the area table come from
     the archive (import the area table too); boundaries and towns from the data directory.
     """
-    if ctx.obj.get("archive") or ctx.obj.get("as_of"):
-        history = load_history(ctx.obj.get("archive"), as_of=ctx.obj.get("as_of"),
-                               sources=_SOURCES)
-        _prepare(ctx, [], region=True)  # the boundaries and towns only
-    else:
-        _prepare(ctx, _SOURCES, region=True)  # fetches the data (and boundaries) if none
-        history = load(ctx.obj["data_dir"], sources=_SOURCES, progress=ctx.obj["progress"])
+    history = get_history(ctx, sources=_SOURCES, region=True)
     paths = publication_charts(history, month, through=through, out_dir=out_dir,
                                data_dir=ctx.obj["data_dir"], progress=ctx.obj["progress"],
                                max_offset_days=max_offset_days)

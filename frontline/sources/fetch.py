@@ -32,12 +32,12 @@ import pooch
 import requests
 from tqdm.auto import tqdm
 
-from ._config import ENV_DATA_DIR, cache_dir, resolve_data_dir
-from ._output import write_atomic
-from .errors import FrontlineError
-from .registry import ISW_TERMS, Entry, select_entries
+from frontline.errors import FetchError
+from frontline.io.writers import write_atomic
+from frontline.settings import ENV_DATA_DIR, cache_dir, resolve_data_dir
+from frontline.sources.registry import ISW_TERMS, Entry, select_entries
 
-__all__ = ["ENV_MIRROR", "FetchError", "ensure_data", "fetch", "verify_file"]
+__all__ = ["ENV_MIRROR", "ensure_data", "fetch", "verify_file"]
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +47,6 @@ ENV_MIRROR = "FRONTLINE_MIRROR"
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 
 USER_AGENT = "frontline (https://github.com/; data fetcher)"
-
-
-class FetchError(FrontlineError):
-    """A download failed: unreachable, wrong hash, truncated, or not in the mirror."""
 
 
 # ----------------------------------------------------------------- HTTP with retries
@@ -189,7 +185,7 @@ def verify_file(path, entry: Entry) -> bool:
 
     Examples
     --------
-    >>> from frontline.registry import Entry
+    >>> from frontline.sources.registry import Entry
     >>> import tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "empty.txt"
     >>> _ = path.write_bytes(b"")
@@ -265,7 +261,7 @@ def fetch(names=(), /, *, data_dir=None, mirror=None, progress: bool = True,
     ----------
     names : iterable of str
         Groups (``deepstate``, ``isw-history``...), files, folders or glob patterns of the
-        registry (see :func:`frontline.registry.select_entries`). Empty: everything.
+        registry (see :func:`frontline.sources.registry.select_entries`). Empty: everything.
     data_dir : path-like, optional
         Default: ``$FRONTLINE_DATA_DIR``, else the user cache folder.
     mirror : str, optional
@@ -276,7 +272,7 @@ def fetch(names=(), /, *, data_dir=None, mirror=None, progress: bool = True,
     retries, backoff
         Further attempts after a failed request, and the first wait (doubled each time).
     entries : dict, optional
-        A registry to use instead of :func:`frontline.registry.registry`.
+        A registry to use instead of :func:`frontline.sources.registry.registry`.
     notice : callable, optional
         Receives ISW's terms before any copy of ISW data is downloaded. Default: print
         them on stderr.

@@ -1,0 +1,1 @@
+"""Charts: matplotlib plots and the month's publication set."""
