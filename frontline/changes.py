@@ -21,13 +21,24 @@ A date with no snapshot is never replaced silently. ``gap_policy`` says what to 
     nearest snapshots on either side. The default, because a published figure must not
     change meaning without the journalist deciding it.
 ``"previous"``
-    Use the latest snapshot before the date.
+    Use the latest snapshot before the date, at most ``max_gap_days`` (default
+    :data:`MAX_GAP_DAYS`) earlier, and never for a date after the last one the source
+    holds.
 ``"interpolate"``
     Interpolate the total linearly (by day) between the nearest snapshots before and
     after. No polygons, so ``gained``/``lost`` are empty.
 
 Whatever the policy, each result names the snapshot(s) it used and is ``exact=False``
-unless the requested date itself was used.
+unless the requested date itself was used. A date after the last date a source holds is
+always an error naming the last date of each input.
+
+Glitches
+--------
+An area-table value that jumps and comes straight back (:mod:`frontline.glitches`) is
+flagged: a figure starting or ending on such a day says so in its ``glitch`` column, and
+``on_glitch`` decides: ``"warn"`` (default: a :class:`~frontline.errors.GlitchWarning` on
+stderr, the value used), ``"error"`` (raise :class:`~frontline.errors.GlitchError`) or
+``"skip"`` (use the nearest clean day, at most ``max_gap_days`` away; ``exact=False``).
 
 Sources
 -------
@@ -49,14 +60,23 @@ import pandas as pd
 import shapely
 
 from frontline._tiling import tile, tiled_difference
-from frontline.errors import FrontlineWarning, InvalidArgumentError, SnapshotGapError
+from frontline.errors import (
+    FrontlineWarning,
+    GlitchError,
+    GlitchWarning,
+    InvalidArgumentError,
+    SnapshotGapError,
+)
 from frontline.geodesy import geodesic_area_km2, km2_to_mi2
+from frontline.glitches import find_glitches
 from frontline.history import History
 from frontline.layers import preset_layers
 
 __all__ = [
     "AGREEMENT_KM2",
     "GAP_POLICIES",
+    "GLITCH_POLICIES",
+    "MAX_GAP_DAYS",
     "MONTHLY_COLUMNS",
     "Snapshot",
     "Change",
@@ -67,6 +87,10 @@ __all__ = [
 ]
 
 GAP_POLICIES = ("error", "previous", "interpolate")
+GLITCH_POLICIES = ("warn", "error", "skip")
+
+#: How many days ``gap_policy="previous"`` (and a glitch skip) may reach back by default.
+MAX_GAP_DAYS = 3
 
 #: Largest difference (km²) tolerated between a polygon total and the area table's.
 AGREEMENT_KM2 = 0.5
@@ -75,7 +99,7 @@ MONTHLY_COLUMNS = [
     "period", "start_date", "end_date", "start_snapshot", "end_snapshot", "start_input",
     "end_input", "source", "preset", "exact", "gap_policy", "total_start_km2",
     "total_end_km2", "net_km2", "net_mi2", "gained_km2", "lost_km2", "gained_mi2",
-    "lost_mi2", "note",
+    "lost_mi2", "glitch", "note",
 ]
 
 
@@ -94,6 +118,8 @@ class Snapshot:
     #: Sum of the layers' own areas minus the area of their union (km²): how much ISW's
     #: nominally disjoint layers overlap. NaN where only areas are known.
     overlap_km2: float = np.nan
+    #: Glitch days (see :mod:`frontline.glitches`) this figure rests on or skipped, "" if none.
+    glitch: str = ""
 
     @property
     def label(self) -> str:
@@ -103,6 +129,9 @@ class Snapshot:
     def describe(self) -> str:
         if self.method == "exact":
             return f"{self.requested:%Y-%m-%d} ({self.input})"
+        if self.method == "skip-glitch":
+            return (f"{self.requested:%Y-%m-%d} is a glitch day ({self.glitch}): used the "
+                    f"nearest clean day, {self.label} ({self.input})")
         if self.method == "previous":
             return (f"{self.requested:%Y-%m-%d} has no snapshot: used the previous one, "
                     f"{self.label} ({self.input})")
@@ -141,6 +170,7 @@ class Change:
             "net_km2": self.net_km2, "net_mi2": km2_to_mi2(self.net_km2),
             "gained_km2": self.gained_km2, "lost_km2": self.lost_km2,
             "gained_mi2": km2_to_mi2(self.gained_km2), "lost_mi2": km2_to_mi2(self.lost_km2),
+            "glitch": "; ".join(s.glitch for s in (self.start, self.end) if s.glitch),
             "note": "; ".join(notes),
         }
         return pd.DataFrame([row])
@@ -184,7 +214,16 @@ def default_preset(source: str | None, preset: str | None) -> str:
 class Totals:
     """Which dates each input can measure for a preset, and the totals on them."""
 
-    def __init__(self, history: History, source: str | None, preset: str):
+    def __init__(self, history: History, source: str | None, preset: str, *,
+                 max_gap_days: int = MAX_GAP_DAYS, on_glitch: str = "warn"):
+        if on_glitch not in GLITCH_POLICIES:
+            raise InvalidArgumentError(f"Unknown glitch policy {on_glitch!r} (--on-glitch): "
+                                       f"choose one of {', '.join(GLITCH_POLICIES)}.")
+        if int(max_gap_days) < 0:
+            raise InvalidArgumentError(
+                f"max_gap_days (--max-gap-days) must be 0 or more, not {max_gap_days!r}.")
+        self.max_gap_days = int(max_gap_days)
+        self.on_glitch = on_glitch
         self.history = history
         self.preset = preset
         self.layers = preset_layers(preset)
@@ -206,6 +245,33 @@ class Totals:
                 f"in {' or '.join(self.inputs)}: choose another preset or source."
             )
         self.dates = pd.DatetimeIndex(sorted(self.by_date))
+        self.last = {name: history.dates(name, self.layers)[-1] for name in self.inputs
+                     if name in known and len(history.dates(name, self.layers))}
+        self.glitches = self._glitches()
+
+    def _glitches(self) -> dict:
+        """Flagged days of the area inputs: {date: "2025-03-04 advances (−1,661.52 km²)"}."""
+        flagged: dict = {}
+        for name in self.inputs:
+            if name not in set(self.history.sources) or not self.history.is_area_source(name):
+                continue
+            areas = self.history.areas
+            rows = areas[(areas["source"] == name) & areas["layer"].isin(self.layers)]
+            found = self.history.memo(("glitches", name, self.layers),
+                                      lambda rows=rows: find_glitches(rows))
+            for row in found.itertuples():
+                if self.by_date.get(row.date) != name:
+                    continue  # the date is measured from polygons, not from the table
+                text = (f"{row.date:%Y-%m-%d} {row.layer} {row.area_km2:,.2f} km² between "
+                        f"{row.before_km2:,.2f} and {row.after_km2:,.2f} ({name})")
+                flagged[row.date] = "; ".join(filter(None, [flagged.get(row.date), text]))
+        return flagged
+
+    def _past_the_end(self, date: pd.Timestamp) -> str:
+        last = ", ".join(f"{name} {day:%Y-%m-%d}" for name, day in self.last.items())
+        return (f"{date:%Y-%m-%d} is after the last date the data holds ({last}): no figure "
+                "can be given for it; add newer data (frontline fetch, frontline import) or "
+                "choose an earlier date.")
 
     def tiles(self, snap: Snapshot) -> dict:
         """The tiles of a polygon snapshot's union (cached in the history, see ``_overlay``)."""
@@ -252,16 +318,49 @@ class Totals:
                 FrontlineWarning, stacklevel=3,
             )
 
+    def _on_glitch(self, date: pd.Timestamp) -> Snapshot:
+        what = self.glitches[date]
+        if self.on_glitch == "error":
+            raise GlitchError(
+                f"{date:%Y-%m-%d} is a glitch day: {what}. Pass on_glitch='skip' "
+                "(--on-glitch skip) to use the nearest clean day, or 'warn' to use it.")
+        if self.on_glitch == "warn":
+            warnings.warn(f"{date:%Y-%m-%d} is a glitch day: {what}; the value is used "
+                          "(on_glitch='skip' uses the nearest clean day).", GlitchWarning,
+                          stacklevel=4)
+            total, geometry, files, overlap = self.measure(date)
+            return Snapshot(date, (date,), self.by_date[date], total, geometry, True, "exact",
+                            files, overlap, glitch=what)
+        clean = [d for d in self.dates if d not in self.glitches
+                 and abs((d - date).days) <= self.max_gap_days]
+        if not clean:
+            raise GlitchError(f"{date:%Y-%m-%d} is a glitch day ({what}) and no clean day lies "
+                              f"within max_gap_days={self.max_gap_days} of it.")
+        nearest = min(clean, key=lambda d: (abs((d - date).days), d > date))
+        total, geometry, files, overlap = self.measure(nearest)
+        return Snapshot(date, (nearest,), self.by_date[nearest], total, geometry, False,
+                        "skip-glitch", files, overlap, glitch=what)
+
     def snapshot(self, date, gap_policy: str) -> Snapshot:
         date = pd.Timestamp(date).normalize()
         if gap_policy not in GAP_POLICIES:
             raise InvalidArgumentError(f"Unknown gap policy {gap_policy!r}: choose one of "
                              f"{', '.join(GAP_POLICIES)}.")
         if date in self.by_date:
+            if date in self.glitches:
+                return self._on_glitch(date)
             total, geometry, files, overlap = self.measure(date)
             return Snapshot(date, (date,), self.by_date[date], total, geometry, True, "exact",
                             files, overlap)
         before, after = self.neighbours(date)
+        if after is None:
+            raise SnapshotGapError(self._past_the_end(date))
+        if (gap_policy == "previous" and before is not None
+                and (date - before).days > self.max_gap_days):
+            raise SnapshotGapError(
+                f"{self.gap_message(date)}: the previous snapshot is {(date - before).days} "
+                f"days earlier, more than max_gap_days={self.max_gap_days} (--max-gap-days); "
+                "raise the limit or use gap_policy='interpolate'.")
         if gap_policy == "previous" and before is not None:
             total, geometry, files, overlap = self.measure(before)
             return Snapshot(date, (before,), self.by_date[before], total, geometry, False,
@@ -283,7 +382,8 @@ class Totals:
 
 
 def snapshot(history: History, date, *, source: str | None = None, preset: str | None = None,
-             gap_policy: str = "error") -> Snapshot:
+             gap_policy: str = "error", max_gap_days: int = MAX_GAP_DAYS,
+             on_glitch: str = "warn") -> Snapshot:
     """The total of a preset on one date, saying which snapshot produced it.
 
     Examples
@@ -297,7 +397,8 @@ def snapshot(history: History, date, *, source: str | None = None, preset: str |
     (82.9, True)
     """
     preset = default_preset(source, preset)
-    return Totals(history, source, preset).snapshot(date, gap_policy)
+    return Totals(history, source, preset, max_gap_days=max_gap_days,
+                  on_glitch=on_glitch).snapshot(date, gap_policy)
 
 
 def _change(totals: Totals, start, end, gap_policy: str, source) -> Change:
@@ -317,7 +418,8 @@ def _change(totals: Totals, start, end, gap_policy: str, source) -> Change:
 
 
 def change(history: History, start, end, *, source: str | None = None,
-           preset: str | None = None, gap_policy: str = "error") -> Change:
+           preset: str | None = None, gap_policy: str = "error",
+           max_gap_days: int = MAX_GAP_DAYS, on_glitch: str = "warn") -> Change:
     """Compare a preset's total on two dates: net, gross gained and gross lost.
 
     Parameters
@@ -329,6 +431,10 @@ def change(history: History, start, end, *, source: str | None = None,
     preset : {"afp", "control", "deepstate"}, optional
         Default ``afp`` (``deepstate`` for the DeepState source).
     gap_policy : {"error", "previous", "interpolate"}
+    max_gap_days : int
+        How far back ``"previous"`` (and a glitch skip) may reach.
+    on_glitch : {"warn", "error", "skip"}
+        What a start or end on a glitch day does (see the module docs).
 
     Returns
     -------
@@ -337,7 +443,7 @@ def change(history: History, start, end, *, source: str | None = None,
         polygons; ``gained_km2 − lost_km2 == net_km2`` then holds to rounding.
     """
     preset = default_preset(source, preset)
-    totals = Totals(history, source, preset)
+    totals = Totals(history, source, preset, max_gap_days=max_gap_days, on_glitch=on_glitch)
     return _change(totals, start, end, gap_policy, source)
 
 
@@ -370,7 +476,8 @@ def _month_ends(start: str | None, end: str | None, through, dates: pd.DatetimeI
 
 def monthly_changes(history: History, /, *, start: str | None = None, end: str | None = None,
                     through=None, preset: str | None = None, source: str | None = None,
-                    gap_policy: str = "error") -> list[tuple[str, Change]]:
+                    gap_policy: str = "error", max_gap_days: int = MAX_GAP_DAYS,
+                    on_glitch: str = "warn") -> list[tuple[str, Change]]:
     """The :class:`Change` of every month from ``start`` to ``end`` (``YYYY-MM``).
 
     A month runs from the last day of the previous month to its own last day, or to
@@ -378,8 +485,11 @@ def monthly_changes(history: History, /, *, start: str | None = None, end: str |
     ``gap_policy="error"`` every missing date is checked first and reported in one error.
     """
     preset = default_preset(source, preset)
-    totals = Totals(history, source, preset)
+    totals = Totals(history, source, preset, max_gap_days=max_gap_days, on_glitch=on_glitch)
     periods = _month_ends(start, end, through, totals.dates)
+    beyond = [e for _, _, e in periods if e > totals.dates[-1]]
+    if beyond:
+        raise SnapshotGapError(totals._past_the_end(beyond[0]))
     if gap_policy == "error":
         missing = []
         for period, start_date, end_date in periods:
@@ -397,7 +507,8 @@ def monthly_changes(history: History, /, *, start: str | None = None, end: str |
 
 def monthly_gains(history: History, /, *, start: str | None = None, end: str | None = None,
                   through=None, preset: str | None = None, source: str | None = None,
-                  gap_policy: str = "error") -> pd.DataFrame:
+                  gap_policy: str = "error", max_gap_days: int = MAX_GAP_DAYS,
+                  on_glitch: str = "warn") -> pd.DataFrame:
     """The monthly table: one row per month with net, gained and lost km²/mi².
 
     Columns: :data:`MONTHLY_COLUMNS` (``period, start_date, end_date, start_snapshot,
@@ -409,7 +520,8 @@ def monthly_gains(history: History, /, *, start: str | None = None, end: str | N
     rows = []
     for period, result in monthly_changes(history, start=start, end=end, through=through,
                                           preset=preset, source=source,
-                                          gap_policy=gap_policy):
+                                          gap_policy=gap_policy, max_gap_days=max_gap_days,
+                                          on_glitch=on_glitch):
         row = result.to_frame()
         row.insert(0, "period", period)
         row["gap_policy"] = gap_policy

@@ -16,7 +16,8 @@ Each derives from :class:`FrontlineError` and from the builtin it refines, so
     ├── AreaError (ValueError)               a custom area cannot be built
     ├── ArchiveError (OSError)               the archive cannot be read or written
     ├── FetchError (OSError)                 a download failed
-    └── ServiceError (OSError)               an ArcGIS service could not be read completely
+    ├── ServiceError (OSError)               an ArcGIS service could not be read completely
+    └── GlitchError (ValueError)             a figure would rest on a glitch day
 
 The CLI prints a :class:`FrontlineError` as one line and exits with code 1; any other
 exception is a bug and shows its traceback.
@@ -38,6 +39,8 @@ __all__ = [
     "AreaError",
     "FrontlineWarning",
     "CopiesDisagreeWarning",
+    "GlitchError",
+    "GlitchWarning",
 ]
 
 
@@ -103,3 +106,11 @@ class FrontlineWarning(UserWarning):
 class CopiesDisagreeWarning(FrontlineWarning):
     """Several copies of one area table give different values for a (date, layer); the
     documented rule of :func:`frontline.io.readers.combine_area_tables` picked one."""
+
+
+class GlitchError(FrontlineError, ValueError):
+    """A figure would start or end on a glitch day and ``on_glitch="error"``."""
+
+
+class GlitchWarning(FrontlineWarning):
+    """A figure starts or ends on a glitch day (:mod:`frontline.glitches`); the value is used."""

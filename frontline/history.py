@@ -38,7 +38,7 @@ from frontline.errors import (
 )
 from frontline.geodesy import geodesic_area_km2, km2_to_mi2
 from frontline.io import readers
-from frontline.layers import canonical_layer
+from frontline.layers import OPTIONAL_LAYERS, canonical_layer
 from frontline.settings import HOW_TO_GET_DATA, resolve_data_dir
 
 __all__ = ["History", "load", "SOURCES"]
@@ -228,7 +228,7 @@ class History:
 
     def layers(self, *, source=None, start=None, end=None, layers=None,
                progress: bool = False) -> gpd.GeoDataFrame:
-        """The canonical table (see :mod:`frontline.io.readers`) for a selection, geometries read."""
+        """The canonical table (:mod:`frontline.io.readers`) for a selection, geometries read."""
         rows = self._select(self.catalog, source, start, end, layers)
         records = []
         for entry in tqdm(rows.to_dict("records"), desc="reading layers", unit="layer",
@@ -258,6 +258,40 @@ class History:
         frame["area_mi2"] = km2_to_mi2(frame["area_km2"])
         frame = frame.sort_values(["date", "source", "layer"]).reset_index(drop=True)
         return frame[["date", "source", "layer", "area_km2", "area_mi2", "file", "member"]]
+
+    def coverage(self) -> pd.DataFrame:
+        """What each source holds: per (source, layer) the first and last date, how many
+        dates, the days missing in between and the days flagged as glitches.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``source, layer, first_date, last_date, n_dates, n_missing, gaps, n_glitches,
+            glitches``; ``gaps`` lists the longest runs of missing days first (at most
+            five, then a count), ``glitches`` the flagged days (:mod:`frontline.glitches`,
+            area tables only).
+        """
+        from frontline.glitches import find_glitches
+
+        keys = ["source", "layer", "date"]
+        held = pd.concat([self.catalog[keys], self.areas[keys]], ignore_index=True)
+        flagged = find_glitches(self.areas) if len(self.areas) else pd.DataFrame(
+            columns=keys)
+        rows = []
+        for (source, layer), part in held.groupby(["source", "layer"], sort=True):
+            dates = pd.DatetimeIndex(sorted(part["date"].unique()))
+            runs = _missing_runs(dates)
+            bad = flagged[(flagged["source"] == source) & (flagged["layer"] == layer)]
+            rows.append({
+                "source": source, "layer": layer, "first_date": dates[0],
+                "last_date": dates[-1], "n_dates": len(dates),
+                "n_missing": int(sum(n for _, _, n in runs)),
+                "gaps": _runs_text(runs), "n_glitches": len(bad),
+                "glitches": ", ".join(f"{d:%Y-%m-%d}" for d in bad["date"]),
+            })
+        return pd.DataFrame(rows, columns=["source", "layer", "first_date", "last_date",
+                                           "n_dates", "n_missing", "gaps", "n_glitches",
+                                           "glitches"])
 
     # ---------------------------------------------------------------- internals
     @staticmethod
@@ -305,6 +339,26 @@ class History:
             self._cache[(row.source, row.date, row.layer)] = row.geometry
 
 
+def _missing_runs(dates: pd.DatetimeIndex) -> list[tuple]:
+    """(first, last, days) of each run of days missing between consecutive dates."""
+    runs = []
+    for a, b in zip(dates[:-1], dates[1:], strict=True):
+        days = (b - a).days - 1
+        if days > 0:
+            runs.append((a + pd.Timedelta(days=1), b - pd.Timedelta(days=1), days))
+    return runs
+
+
+def _runs_text(runs: list[tuple], most: int = 5) -> str:
+    """The longest runs first: ``2024-08-12`` or ``2024-09-30..2024-10-02 (3 d)``."""
+    shown = sorted(runs, key=lambda r: (-r[2], r[0]))[:most]
+    parts = [f"{a:%Y-%m-%d}" if n == 1 else f"{a:%Y-%m-%d}..{b:%Y-%m-%d} ({n} d)"
+             for a, b, n in shown]
+    if len(runs) > most:
+        parts.append(f"+{len(runs) - most} more")
+    return "; ".join(parts)
+
+
 def _covers(have: set, layers) -> bool:
     try:
         _substitute(have, layers)
@@ -320,6 +374,7 @@ def _substitute(have: set, layers) -> tuple[str, ...]:
             and not ({"advances", "claimed"} & have)):
         wanted = [w for w in wanted if w not in ("advances", "claimed")]
         wanted.append("advances_or_claimed")
+    wanted = [w for w in wanted if w in have or w not in OPTIONAL_LAYERS]
     missing = [w for w in wanted if w not in have]
     if missing:
         raise NotFoundError(f"no {', '.join(missing)} layer (held: {', '.join(sorted(have))})")

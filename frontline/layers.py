@@ -15,7 +15,8 @@ import unicodedata
 
 from frontline.errors import InvalidArgumentError, UnknownLayerError
 
-__all__ = ["LAYERS", "PRESETS", "canonical_layer", "preset_layers"]
+__all__ = ["LAYERS", "OPTIONAL_LAYERS", "PRESETS", "PRESET_DESCRIPTIONS", "canonical_layer",
+           "preset_layers"]
 
 #: Canonical layer names and what they hold.
 LAYERS: dict[str, str] = {
@@ -41,13 +42,39 @@ LAYERS: dict[str, str] = {
     "occupied": "DeepStateMap: all territory marked occupied (Crimea and pre-2022 areas included)",
 }
 
-#: Sets of layers whose union is measured. ``afp`` is AFP's "analysis of ISW data":
-#: control ∪ advances ∪ claimed inside Ukraine (Kursk layers lie in Russia and are excluded).
-PRESETS: dict[str, tuple[str, ...]] = {
-    "afp": ("control", "advances", "claimed"),
-    "control": ("control",),
-    "deepstate": ("occupied",),
+#: Sets of layers whose union is a day's total, and what each counts.
+_BASE_PRESETS: dict[str, tuple[tuple[str, ...], str]] = {
+    "afp": (("control", "advances", "claimed"),
+            "AFP's rule: ISW's control ∪ advances ∪ claimed inside Ukraine"),
+    "isw": (("control", "advances"),
+            "what ISW's own reports count: control ∪ advances (e.g. 752 km² from 1 Jan to "
+            "31 May 2024, 627 km² in November 2024)"),
+    "isw+kursk": (("control", "advances", "kursk_russian_advances"),
+                  "preset isw plus ISW's Russian advances in Kursk oblast (in Russia), "
+                  "where ISW draws them (Aug 2024 - Nov 2025)"),
+    "control": (("control",), "ISW's control of terrain layer alone"),
+    "deepstate": (("occupied",), "DeepStateMap's occupied area (Crimea and pre-2022 areas "
+                                 "included)"),
 }
+
+#: Layers a preset counts where the source has them and treats as empty where it does not:
+#: ISW drew infiltration only from 2025-11-06 and Kursk advances only from Aug 2024.
+OPTIONAL_LAYERS = frozenset({"infiltration", "kursk_russian_advances"})
+
+#: Every preset: its layers. ``<preset>+infiltration`` adds ISW's infiltration layer
+#: (areas of limited Russian presence, drawn since 2025-11-06) to any ISW preset.
+PRESETS: dict[str, tuple[str, ...]] = {}
+#: What each preset counts, in words (``--preset`` help, README).
+PRESET_DESCRIPTIONS: dict[str, str] = {}
+for _name, (_layers, _what) in _BASE_PRESETS.items():
+    PRESETS[_name] = _layers
+    PRESET_DESCRIPTIONS[_name] = _what
+for _name, (_layers, _what) in _BASE_PRESETS.items():
+    if _name != "deepstate":
+        PRESETS[f"{_name}+infiltration"] = (*_layers, "infiltration")
+        PRESET_DESCRIPTIONS[f"{_name}+infiltration"] = (
+            f"preset {_name} plus ISW's infiltration layer (counted from 2025-11-06)")
+
 
 # Exact names that carry no pattern (Japanese labels in Nikkei's 2023-04-30 copy).
 _EXACT = {
@@ -129,7 +156,13 @@ def canonical_layer(name: str) -> str:
 
 
 def preset_layers(preset: str) -> tuple[str, ...]:
-    """Return the canonical layers a preset measures (``afp``, ``control``, ``deepstate``)."""
+    """Return the canonical layers a preset measures (see :data:`PRESETS`).
+
+    Examples
+    --------
+    >>> preset_layers("isw+infiltration")
+    ('control', 'advances', 'infiltration')
+    """
     try:
         return PRESETS[preset]
     except KeyError:

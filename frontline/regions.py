@@ -463,8 +463,8 @@ def distance_to(geometry, latitude: float, longitude: float) -> dict:
         if half is not None and np.hypot(x, y) > 0.95 * half * 110_000:
             continue  # something outside the window may be closer
         lon, lat = back.transform(x, y)
-        return {"distance_km": float(geodesic_distance_km(longitude, latitude, lon, lat)), "inside": False, "nearest_latitude": lat,
-                "nearest_longitude": lon}
+        return {"distance_km": float(geodesic_distance_km(longitude, latitude, lon, lat)),
+                "inside": False, "nearest_latitude": lat, "nearest_longitude": lon}
     return empty  # pragma: no cover - the last pass always returns
 
 

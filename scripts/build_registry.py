@@ -2,7 +2,7 @@
 
 Usage::
 
-    python scripts/build_registry.py ../shared/data            # writes frontline/sources/registry.json
+    python scripts/build_registry.py ../shared/data        # writes frontline/sources/registry.json
     python scripts/build_registry.py ../shared/data --check    # exits 1 if it is out of date
 
 Every row of ``isw/MANIFEST.md``, ``isw/extra/MANIFEST.md``, ``deepstate/MANIFEST.md`` and
@@ -118,7 +118,9 @@ def parse_manifest(root: Path, manifest: str, prefix: str) -> list[dict]:
             commit = _COMMIT.search(cells[2]) if len(cells) > 3 else None
             derived = "DERIVED" in " ".join(cells[1:4])
             if repo and commit and not derived:
-                entry.update(repo=repo.group(1), commit=commit.group(1), path=cells[3])
+                # "public/data/daily_areas.json (identical blob also at ...)": the path only
+                entry.update(repo=repo.group(1), commit=commit.group(1),
+                             path=cells[3].split(" (")[0].strip())
         uncompressed = _UNCOMPRESSED.search(rest)
         if uncompressed:
             entry.update(source_sha256=uncompressed.group(1), transform="gzip")
@@ -184,7 +186,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", type=Path, help="data folder with isw/, deepstate/, boundaries/")
     parser.add_argument("--check", action="store_true",
-                        help="do not write; exit 1 if frontline/sources/registry.json is out of date")
+                        help="do not write; exit 1 if frontline/sources/registry.json is "
+                             "out of date")
     args = parser.parse_args(argv)
     text = render(build(args.data))
     if args.check:

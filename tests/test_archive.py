@@ -437,7 +437,7 @@ def test_area_tables_folder_is_imported_without_its_metadata(data_dir, tmp_path)
     # hcss's 3,781) are combined, not stacked: the 3 values hcss doubled lose to sdspieg's.
     assert set(report["source"]) == {"isw-areas"} and len(report) == 3601 + 3781 + 39
     lost = report[report["status"] == "other copy used"]
-    assert sorted(zip(lost["date"].dt.strftime("%Y-%m-%d"), lost["layer"])) == [
+    assert sorted(zip(lost["date"].dt.strftime("%Y-%m-%d"), lost["layer"], strict=True)) == [
         ("2025-04-19", "partisan"), ("2025-08-10", "claimed"), ("2025-12-04", "infiltration")]
     assert {Path(f).name for f in lost["file"]} == {"hcss_daily_areas.json"}
     assert (report["vintage"] <= 1).all()  # no key got a second vintage from a copy

@@ -6,25 +6,43 @@ import functools
 
 import click
 
-from frontline.changes import GAP_POLICIES, change, monthly_gains
+from frontline.changes import (
+    GAP_POLICIES,
+    GLITCH_POLICIES,
+    MAX_GAP_DAYS,
+    change,
+    monthly_gains,
+)
 from frontline.cli.main import cli, emit, format_option, get_history
 from frontline.cli.regions import region_options
 from frontline.history import SOURCES
 from frontline.io.writers import write_atomic
-from frontline.layers import LAYERS, PRESETS
+from frontline.layers import LAYERS, PRESET_DESCRIPTIONS, PRESETS
 
 _SOURCE = click.Choice(list(SOURCES))
 
 
 def analysis_options(func):
-    """--source, --preset and --gap-policy, shared by change and monthly."""
+    """--source, --preset, --gap-policy, --max-gap-days and --on-glitch (change, monthly)."""
+    func = click.option("--on-glitch", type=click.Choice(GLITCH_POLICIES), default="warn",
+                        show_default=True,
+                        help="A start or end on a glitch day (a value that jumps and comes "
+                             "back, see `frontline coverage`): warn and use it, fail, or "
+                             "use the nearest clean day (exact=false).")(func)
+    func = click.option("--max-gap-days", type=click.IntRange(0), default=MAX_GAP_DAYS,
+                        show_default=True,
+                        help="How many days --gap-policy previous (and a glitch skip) may "
+                             "reach back.")(func)
     func = click.option("--gap-policy", type=click.Choice(GAP_POLICIES), default="error",
                         show_default=True,
                         help="A needed date without snapshot: fail, use the previous "
                              "snapshot, or interpolate totals (rows marked exact=false).")(func)
     func = click.option("--preset", type=click.Choice(list(PRESETS)), default=None,
-                        help="Layers measured: afp = control ∪ advances ∪ claimed (default "
-                             "for ISW); deepstate = DeepState occupied.")(func)
+                        help="Layers a total counts (default afp for ISW, deepstate for "
+                             "DeepState): " + "; ".join(
+                                 f"{name} = {what}" for name, what in PRESET_DESCRIPTIONS.items()
+                                 if "+infiltration" not in name)
+                             + "; <preset>+infiltration adds ISW's infiltration layer.")(func)
     func = click.option("--source", type=_SOURCE, default=None,
                         help="Narrow to one input (default: ISW polygons, else ISW area "
                              "table).")(func)
@@ -65,10 +83,14 @@ def areas(ctx, sources, layers, on, start, end, region, fmt):
 @region_options
 @format_option()
 @click.pass_context
-def change_command(ctx, start, end, source, preset, gap_policy, polygons, region, fmt):
-    """Compare two dates: totals, net change, gross gained and gross lost."""
+def change_command(ctx, start, end, source, preset, gap_policy, max_gap_days, on_glitch,
+                   polygons, region, fmt):
+    """Compare two dates: totals, net change, gross gained and gross lost.
+
+    Example: frontline change --from 2024-09-29 --to 2024-10-26 --source isw
+    """
     result = change(get_history(ctx, source, region), start, end, source=source, preset=preset,
-                    gap_policy=gap_policy)
+                    gap_policy=gap_policy, max_gap_days=max_gap_days, on_glitch=on_glitch)
     if polygons:
         if result.gained is None:
             raise click.ClickException(
@@ -91,7 +113,8 @@ def change_command(ctx, start, end, source, preset, gap_policy, polygons, region
 @region_options
 @format_option()
 @click.pass_context
-def monthly(ctx, start, end, through, source, preset, gap_policy, output, region, fmt):
+def monthly(ctx, start, end, through, source, preset, gap_policy, max_gap_days, on_glitch,
+            output, region, fmt):
     """The monthly table: net, gained and lost km²/mi², with the snapshots used.
 
     A month's figure is total(last day) − total(last day of the previous month).
@@ -99,10 +122,28 @@ def monthly(ctx, start, end, through, source, preset, gap_policy, output, region
     monthly_table = monthly_gains if region is None else functools.partial(
         region.monthly, data_dir=ctx.obj["data_dir"])
     table = monthly_table(get_history(ctx, source, region), start=start, end=end, through=through,
-                          source=source, preset=preset, gap_policy=gap_policy)
+                          source=source, preset=preset, gap_policy=gap_policy,
+                          max_gap_days=max_gap_days, on_glitch=on_glitch)
     if output:
         from frontline.io.writers import format_table
 
         write_atomic(output, format_table(table, fmt))
     else:
         emit(table, fmt)
+
+
+@cli.command()
+@click.option("--source", "sources", type=_SOURCE, multiple=True,
+              help="Only this source (repeatable). Default: all.")
+@format_option()
+@click.pass_context
+def coverage(ctx, sources, fmt):
+    """What the data holds: per source and layer, first and last date, dates, gaps, glitches.
+
+    Example: frontline coverage --source isw-areas --format markdown
+    """
+    history = get_history(ctx, sources=sources or list(SOURCES))
+    table = history.coverage()
+    if sources:
+        table = table[table["source"].isin(sources)]
+    emit(table.reset_index(drop=True), fmt)

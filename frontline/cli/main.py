@@ -4,16 +4,26 @@ from __future__ import annotations
 
 import logging
 import sys
+import warnings
 
 import click
 import pandas as pd
 
 from frontline import __version__
-from frontline.errors import FrontlineError
+from frontline.errors import CopiesDisagreeWarning, FrontlineError, FrontlineWarning
 from frontline.history import load
 from frontline.io.writers import FORMATS, format_table
 from frontline.sources.archive import load_history
 from frontline.sources.fetch import ensure_data
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    click.echo(f"Warning: {message}", err=True)
+
+
+def _quiet(ctx) -> bool:
+    args = ctx.protected_args + ctx.args if hasattr(ctx, "protected_args") else ctx.args
+    return any(a in ("-q", "--quiet") for a in args)
 
 
 class _Group(click.Group):
@@ -22,7 +32,14 @@ class _Group(click.Group):
 
     def invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            with warnings.catch_warnings():
+                # frontline's warnings are part of the output: one line each on stderr
+                # (a figure resting on a glitch day says so even with -q).
+                warnings.simplefilter("default", FrontlineWarning)
+                if "-q" in sys.argv[1:] or "--quiet" in sys.argv[1:] or _quiet(ctx):
+                    warnings.simplefilter("ignore", CopiesDisagreeWarning)
+                warnings.showwarning = _show_warning
+                return super().invoke(ctx)
         except FrontlineError as err:
             raise click.ClickException(str(err)) from err
         except (click.exceptions.Exit, click.ClickException, click.Abort):
@@ -74,8 +91,8 @@ def main(argv=None) -> None:
 
 
 #: Registry groups each source needs (see ``frontline fetch --list``).
-GROUPS_BY_SOURCE = {"isw": ["isw-history"], "isw-areas": ["isw-areas"], "isw-weekly": ["isw-weekly"],
-           "deepstate": ["deepstate"]}
+GROUPS_BY_SOURCE = {"isw": ["isw-history"], "isw-areas": ["isw-areas"],
+                    "isw-weekly": ["isw-weekly"], "deepstate": ["deepstate"]}
 
 
 def prepare_data(ctx, sources, region=None) -> None:

@@ -349,7 +349,8 @@ def read_deepstate(path) -> gpd.GeoDataFrame:
     gdf = _read_vector(path)
     if gdf.crs is None:
         gdf = gdf.set_crs("EPSG:4326")
-    return canonical_frame([layer_row("deepstate", deepstate_date(path), "occupied", path, "", gdf)])
+    row = layer_row("deepstate", deepstate_date(path), "occupied", path, "", gdf)
+    return canonical_frame([row])
 
 
 # ------------------------------------------------------------------ area tables

@@ -326,6 +326,15 @@ def fetch(names=(), /, *, data_dir=None, mirror=None, progress: bool = True,
                 target.parent.mkdir(parents=True, exist_ok=True)
                 _download(entry, target, url, sha, transform, downloader)
             except (FetchError, ValueError, OSError, requests.RequestException) as err:
+                if not mirror and "cannot connect" in str(err):
+                    raise FetchError(
+                        f"No data and no network: {entry.name} is needed, no data directory "
+                        f"is configured and {url.split('/')[2]} cannot be reached. Offline, "
+                        f"point frontline at a local copy laid out like the data folder: "
+                        f"{ENV_DATA_DIR}=../shared/data (read in place) or "
+                        f"{ENV_MIRROR}=../shared/data (copied into the cache). Nothing was "
+                        "written."
+                    ) from err
                 where = f"mirror {mirror}" if mirror else "its source"
                 raise FetchError(
                     f"{entry.name}: download from {url} failed: {_one_line(err)}. Nothing "

@@ -102,7 +102,8 @@ def registry() -> dict[str, Entry]:
     >>> entry.group, entry.url.startswith("https://raw.githubusercontent.com/")
     ('deepstate', True)
     """
-    text = resources.files("frontline.sources").joinpath("registry.json").read_text(encoding="utf-8")
+    path = resources.files("frontline.sources").joinpath("registry.json")
+    text = path.read_text(encoding="utf-8")
     data = json.loads(text)
     columns = data["file_columns"]
     entries = {}

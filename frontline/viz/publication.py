@@ -243,7 +243,8 @@ def publication_charts(history: History, month, *, through=None, out_dir,
         extent = zoom_extent(polygons)
         title = (f"Territory gained and lost by Russia, {month_name}\n"
                  f"{SOURCE_NAMES[shown.source]}: maps of {_unbroken(day_label(shown.start))} "
-                 f"and {_unbroken(day_label(shown.end))}; gained {result.gained_km2:,.0f} km², lost "
+                 f"and {_unbroken(day_label(shown.end))}; gained {result.gained_km2:,.0f} km², "
+                 "lost "
                  f"{result.lost_km2:,.0f} km², net {result.net_km2:+,.0f} km²"
                  ).replace(" km²", _NBSP + "km²")
         source_line = f"{shown.credit}. {shown.note}"
