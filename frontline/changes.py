@@ -1,4 +1,4 @@
-"""Totals, changes between two dates, and the monthly table.
+r"""Totals, changes between two dates, and the monthly table.
 
 Method (AFP's "analysis of ISW data")
 -------------------------------------
@@ -26,7 +26,12 @@ A date with no snapshot is never replaced silently. ``gap_policy`` says what to 
     holds.
 ``"interpolate"``
     Interpolate the total linearly (by day) between the nearest snapshots before and
-    after. No polygons, so ``gained``/``lost`` are empty.
+    after. No polygons, so ``gained``/``lost`` are empty. The row carries its uncertainty:
+    ``uncertainty_km2`` = :data:`INTERPOLATION_K50` · \|ΔT\| (a 50 % band) and
+    ``uncertainty90_km2`` = :data:`INTERPOLATION_K90` · \|ΔT\| (90 %), ΔT the change of
+    the total across the gap, calibrated by a leave-one-out study of ISW's daily table
+    (``benchmarks/interpolation_study.py``, ``docs/interpolation.md``); a row whose two
+    ends are both interpolated adds them in quadrature.
 
 Whatever the policy, each result names the snapshot(s) it used and is ``exact=False``
 unless the requested date itself was used. A date after the last date a source holds is
@@ -76,6 +81,8 @@ __all__ = [
     "AGREEMENT_KM2",
     "GAP_POLICIES",
     "GLITCH_POLICIES",
+    "INTERPOLATION_K50",
+    "INTERPOLATION_K90",
     "MAX_GAP_DAYS",
     "MONTHLY_COLUMNS",
     "Snapshot",
@@ -89,6 +96,12 @@ __all__ = [
 GAP_POLICIES = ("error", "previous", "interpolate")
 GLITCH_POLICIES = ("warn", "error", "skip")
 
+#: Uncertainty of a linearly interpolated total, as a share of the change of the total
+#: across the gap: 50 % and 90 % of 534 hidden single days of 2024-25 fell within
+#: ±0.25·|ΔT| and ±0.82·|ΔT| (benchmarks/interpolation_study.py).
+INTERPOLATION_K50 = 0.25
+INTERPOLATION_K90 = 0.82
+
 #: How many days ``gap_policy="previous"`` (and a glitch skip) may reach back by default.
 MAX_GAP_DAYS = 3
 
@@ -98,7 +111,8 @@ AGREEMENT_KM2 = 0.5
 MONTHLY_COLUMNS = [
     "period", "start_date", "end_date", "start_snapshot", "end_snapshot", "start_input",
     "end_input", "source", "preset", "exact", "gap_policy", "total_start_km2",
-    "total_end_km2", "net_km2", "net_mi2", "gained_km2", "lost_km2", "gained_mi2",
+    "total_end_km2", "net_km2", "net_mi2", "uncertainty_km2", "uncertainty90_km2",
+    "gained_km2", "lost_km2", "gained_mi2",
     "lost_mi2", "glitch", "note",
 ]
 
@@ -120,6 +134,9 @@ class Snapshot:
     overlap_km2: float = np.nan
     #: Glitch days (see :mod:`frontline.glitches`) this figure rests on or skipped, "" if none.
     glitch: str = ""
+    #: |change of the total across the gap| for an interpolated total (0 otherwise): the
+    #: uncertainty is INTERPOLATION_K50 (K90) times it.
+    gap_change_km2: float = 0.0
 
     @property
     def label(self) -> str:
@@ -157,6 +174,9 @@ class Change:
     def exact(self) -> bool:
         return self.start.exact and self.end.exact
 
+    def _gap_change(self) -> float:
+        return float(np.hypot(self.start.gap_change_km2, self.end.gap_change_km2))
+
     def to_frame(self) -> pd.DataFrame:
         """One row: dates, snapshots used, totals, net/gained/lost in km² and mi²."""
         notes = [s.describe() for s in (self.start, self.end) if s.method != "exact"]
@@ -168,6 +188,8 @@ class Change:
             "preset": self.preset, "exact": self.exact,
             "total_start_km2": self.start.total_km2, "total_end_km2": self.end.total_km2,
             "net_km2": self.net_km2, "net_mi2": km2_to_mi2(self.net_km2),
+            "uncertainty_km2": INTERPOLATION_K50 * self._gap_change(),
+            "uncertainty90_km2": INTERPOLATION_K90 * self._gap_change(),
             "gained_km2": self.gained_km2, "lost_km2": self.lost_km2,
             "gained_mi2": km2_to_mi2(self.gained_km2), "lost_mi2": km2_to_mi2(self.lost_km2),
             "glitch": "; ".join(s.glitch for s in (self.start, self.end) if s.glitch),
@@ -371,7 +393,7 @@ class Totals:
             total = t0 + weight * (t1 - t0)
             inputs = "/".join(dict.fromkeys([self.by_date[before], self.by_date[after]]))
             return Snapshot(date, (before, after), inputs, total, None, False, "interpolate",
-                            f0 + f1)
+                            f0 + f1, gap_change_km2=abs(t1 - t0))
         hint = {
             "error": "pass gap_policy='previous' or 'interpolate' (--gap-policy) to use them; "
                      "the result will be marked exact=False",

@@ -82,6 +82,8 @@ class History:
         self._area_cache: dict[tuple, float] = {}
         #: Where copies of an area table disagreed, the candidates and the one chosen
         #: (see :func:`frontline.io.readers.combine_area_tables`); empty if none did.
+        #: Days between a DeepState file's download date and its map date (see ``load``).
+        self.deepstate_lag = readers.DEEPSTATE_LAG_DAYS
         self.disagreements = pd.DataFrame(
             columns=["source", "date", "layer", "file", "area_km2", "chosen", "rule"])
         _check_duplicates(self.catalog, ["source", "date", "layer"])
@@ -332,7 +334,7 @@ class History:
             elif reader == "topojson":
                 table = readers.read_topojson(path)
             elif reader == "deepstate":
-                table = readers.read_deepstate(path)
+                table = readers.read_deepstate(path, lag_days=self.deepstate_lag)
             else:
                 raise NotFoundError(f"{path}: geometry not in memory and no reader {reader!r}.")
         for row in table.itertuples():
@@ -437,7 +439,7 @@ def _scan_name(path: Path, source: str, layer_name: str, date, reader: str) -> l
 
 
 def load(data_dir=None, *, sources=None, on_unknown: str = "raise",
-         progress: bool = False) -> History:
+         deepstate_lag: int = readers.DEEPSTATE_LAG_DAYS, progress: bool = False) -> History:
     """Scan a data directory into a :class:`History` (geometries are read on demand).
 
     Parameters
@@ -449,6 +451,9 @@ def load(data_dir=None, *, sources=None, on_unknown: str = "raise",
     on_unknown : {"raise", "skip"}
         A file whose layer name is unknown raises :class:`UnknownLayerError` listing every
         such file; ``"skip"`` leaves them out and logs each one.
+    deepstate_lag : int
+        Days between a DeepState file's download date and the map date it stands for
+        (default 1; 2 reproduces DeepState's own 2025 monthly figures).
     progress : bool
         Show a progress bar while scanning.
 
@@ -505,7 +510,8 @@ def load(data_dir=None, *, sources=None, on_unknown: str = "raise",
                                       "topojson")
             else:
                 catalog += _scan_name(path, "deepstate", "occupied",
-                                      readers.deepstate_date(path), "deepstate")
+                                      readers.deepstate_date(path, lag_days=deepstate_lag),
+                                      "deepstate")
         except UnknownLayerError as err:
             unknown.append(f"{path}: {err}")
     if unknown:
@@ -523,4 +529,5 @@ def load(data_dir=None, *, sources=None, on_unknown: str = "raise",
     areas, disagreements = readers.combine_area_tables(areas)
     history = History(catalog, areas, frames=frames, root=root)
     history.disagreements = disagreements
+    history.deepstate_lag = int(deepstate_lag)
     return history

@@ -163,3 +163,39 @@ def test_glitch_rule_on_a_tiny_table():
     with pytest.raises(frontline.FrontlineError, match="--on-glitch"):
         frontline.change(history, "2025-03-01", "2025-03-03", source="t", preset="control",
                          on_glitch="sometimes")
+
+
+@pytest.mark.parametrize("lag, month, expected, published", [
+    (1, "2024-08", 363.49, 363),  # DeepState's own statistics fit a lag of 1 in 2024 ...
+    (2, "2025-06", 556.52, 556),  # ... and of 2 in 2025 (benchmarks/deepstate_lag.py)
+    (2, "2025-07", 564.16, 564),
+])
+def test_deepstate_lag_reproduces_deepstates_published_months(data_dir, lag, month, expected,
+                                                              published):
+    history = frontline.load(data_dir, sources=["deepstate"], deepstate_lag=lag)
+    row = frontline.monthly_gains(history, start=month, end=month, source="deepstate").iloc[0]
+    assert row["exact"]
+    assert row["net_km2"] == pytest.approx(expected, abs=0.01)
+    assert abs(row["net_km2"] - published) < 1
+
+
+def test_deepstate_lag_is_refused_with_the_archive(tmp_path):
+    result = CliRunner().invoke(cli, ["--archive", str(tmp_path), "--deepstate-lag", "2",
+                                      "monthly", "--source", "deepstate"])
+    assert result.exit_code == 1 and "--deepstate-lag applies to a data directory" in (
+        result.stderr)
+
+
+def test_interpolated_rows_carry_their_uncertainty(isw):
+    table = frontline.monthly_gains(isw, start="2024-08", end="2024-09",
+                                    gap_policy="interpolate").set_index("period")
+    assert table.loc["2024-08", "uncertainty_km2"] == 0  # exact: no band
+    before = frontline.snapshot(isw, "2024-09-29")
+    after = frontline.snapshot(isw, "2024-10-01")
+    gap = abs(after.total_km2 - before.total_km2)
+    september = table.loc["2024-09"]
+    assert september["uncertainty_km2"] == pytest.approx(0.25 * gap, rel=1e-9)
+    assert september["uncertainty90_km2"] == pytest.approx(0.82 * gap, rel=1e-9)
+    assert september["uncertainty_km2"] == pytest.approx(9.10, abs=0.01)
+    # AFP's published 459 km² lies inside the 50 % band around 455.68.
+    assert abs(september["net_km2"] - 459) < september["uncertainty_km2"]

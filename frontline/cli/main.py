@@ -10,8 +10,14 @@ import click
 import pandas as pd
 
 from frontline import __version__
-from frontline.errors import CopiesDisagreeWarning, FrontlineError, FrontlineWarning
+from frontline.errors import (
+    CopiesDisagreeWarning,
+    FrontlineError,
+    FrontlineWarning,
+    InvalidArgumentError,
+)
 from frontline.history import load
+from frontline.io.readers import DEEPSTATE_LAG_DAYS
 from frontline.io.writers import FORMATS, format_table
 from frontline.sources.archive import load_history
 from frontline.sources.fetch import ensure_data
@@ -59,11 +65,15 @@ class _Group(click.Group):
                    "of raw files.")
 @click.option("--as-of", default=None,
               help="Pin analyses to the archive's data as of this date (a vintage date).")
+@click.option("--deepstate-lag", type=click.IntRange(0), default=DEEPSTATE_LAG_DAYS,
+              show_default=True,
+              help="Days between a DeepState file's download date and the map date it "
+                   "stands for (2 reproduces DeepState's own 2025 monthly figures).")
 @click.option("-v", "--verbose", count=True, help="More log output on stderr.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars or logs.")
 @click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
 @click.pass_context
-def cli(ctx, data_dir, archive, as_of, verbose, quiet, debug):
+def cli(ctx, data_dir, archive, as_of, deepstate_lag, verbose, quiet, debug):
     """Measure territorial change in Ukraine from ISW/CTP and DeepStateMap polygons.
 
     Data: ISW and AEI's Critical Threats Project; DeepStateMap. frontline never ships
@@ -74,6 +84,7 @@ def cli(ctx, data_dir, archive, as_of, verbose, quiet, debug):
     logging.basicConfig(level=level, format="%(levelname)s: %(message)s", stream=sys.stderr)
     ctx.ensure_object(dict)
     ctx.obj.update(data_dir=data_dir, archive=archive, as_of=as_of, progress=not quiet,
+                   deepstate_lag=deepstate_lag,
                    debug=debug)
 
 
@@ -119,9 +130,15 @@ def get_history(ctx, source=None, region=None, *, sources=None):
         sources = ["isw", "isw-areas"] if source is None else [source]
     sources = list(sources)
     if ctx.obj.get("archive") or ctx.obj.get("as_of"):
+        if ctx.obj.get("deepstate_lag", DEEPSTATE_LAG_DAYS) != DEEPSTATE_LAG_DAYS:
+            raise InvalidArgumentError(
+                "--deepstate-lag applies to a data directory: the archive holds DeepState "
+                f"maps dated with the default lag of {DEEPSTATE_LAG_DAYS} day; drop "
+                "--archive/--as-of or the lag.")
         if region is not None:  # boundaries and towns still come from the data directory
             prepare_data(ctx, [], region)
         return load_history(ctx.obj.get("archive"), as_of=ctx.obj.get("as_of"),
                             sources=sources)
     prepare_data(ctx, sources, region)
-    return load(ctx.obj["data_dir"], sources=sources, progress=ctx.obj["progress"])
+    return load(ctx.obj["data_dir"], sources=sources, progress=ctx.obj["progress"],
+                deepstate_lag=ctx.obj.get("deepstate_lag", DEEPSTATE_LAG_DAYS))

@@ -334,13 +334,29 @@ def read_topojson(path, *, layer=None, date=None, source="isw-weekly") -> gpd.Ge
     return canonical_frame([layer_row(source, when, layer, path, "", gdf)])
 
 
-def deepstate_date(path) -> pd.Timestamp:
-    """The day a DeepState file shows: its download date (in the name) minus one day."""
+#: Days between a DeepState file's download date and the map date it stands for. 1 fits
+#: DeepState's published monthly figures of 2024 (363 km² in Aug 2024), 2 those of 2025
+#: (556 km² in Jun, 564 in Jul): benchmarks/deepstate_lag.py measures both.
+DEEPSTATE_LAG_DAYS = 1
+
+
+def deepstate_date(path, *, lag_days: int = DEEPSTATE_LAG_DAYS) -> pd.Timestamp:
+    """The day a DeepState file shows: its download date (in the name) minus ``lag_days``.
+
+    Examples
+    --------
+    >>> deepstate_date("deepstatemap_data_20241001.geojson")
+    Timestamp('2024-09-30 00:00:00')
+    >>> deepstate_date("deepstatemap_data_20250701.geojson", lag_days=2)
+    Timestamp('2025-06-29 00:00:00')
+    """
     path = Path(path)
-    return date_from_name(path.stem, path, "file name") - pd.Timedelta(days=1)
+    if int(lag_days) < 0:
+        raise ReadError(f"lag_days (--deepstate-lag) must be 0 or more, not {lag_days!r}.")
+    return date_from_name(path.stem, path, "file name") - pd.Timedelta(days=int(lag_days))
 
 
-def read_deepstate(path) -> gpd.GeoDataFrame:
+def read_deepstate(path, *, lag_days: int = DEEPSTATE_LAG_DAYS) -> gpd.GeoDataFrame:
     """Read one DeepStateMap daily file (``deepstatemap_data_YYYYMMDD.geojson``).
 
     The row is dated the day *before* the date in the name (see module docs).
@@ -349,7 +365,8 @@ def read_deepstate(path) -> gpd.GeoDataFrame:
     gdf = _read_vector(path)
     if gdf.crs is None:
         gdf = gdf.set_crs("EPSG:4326")
-    row = layer_row("deepstate", deepstate_date(path), "occupied", path, "", gdf)
+    row = layer_row("deepstate", deepstate_date(path, lag_days=lag_days), "occupied", path,
+                    "", gdf)
     return canonical_frame([row])
 
 

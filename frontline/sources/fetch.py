@@ -328,12 +328,12 @@ def fetch(names=(), /, *, data_dir=None, mirror=None, progress: bool = True,
             except (FetchError, ValueError, OSError, requests.RequestException) as err:
                 if not mirror and "cannot connect" in str(err):
                     raise FetchError(
-                        f"No data and no network: {entry.name} is needed, no data directory "
-                        f"is configured and {url.split('/')[2]} cannot be reached. Offline, "
-                        f"point frontline at a local copy laid out like the data folder: "
+                        f"{entry.name}: {url.split('/')[2]} cannot be reached "
+                        f"({_one_line(err)}). No data and no network: offline, point "
+                        "frontline at a local copy laid out like the data folder: "
                         f"{ENV_DATA_DIR}=../shared/data (read in place) or "
                         f"{ENV_MIRROR}=../shared/data (copied into the cache). Nothing was "
-                        "written."
+                        f"written to {target}."
                     ) from err
                 where = f"mirror {mirror}" if mirror else "its source"
                 raise FetchError(

@@ -371,6 +371,13 @@ def plot_monthly_gains(table: pd.DataFrame, *, ax=None, source_line: str | None 
             bar.set_alpha(0.45)
             bar.set_hatch("///")
     ax.bar_label(bars, labels=[f"{v:,.0f}" for v in net], padding=2, fontsize=8)
+    # Interpolated months: the 90 % band of the interpolation (changes.INTERPOLATION_K90).
+    band = (table["uncertainty90_km2"].fillna(0.0).to_numpy(dtype=float)
+            if "uncertainty90_km2" in table.columns else np.zeros(len(table)))
+    if (band > 0).any():
+        shown = band > 0
+        ax.errorbar(x[shown], net.to_numpy()[shown], yerr=band[shown], fmt="none", ecolor="0.25",
+                    elinewidth=1.0, capsize=3, zorder=5)
     ax.axhline(0, color="0.2", linewidth=0.8, zorder=4)
     ax.set_xticks(x, _period_labels(table))
     top, bottom = max(float(net.max()), 0.0), min(float(net.min()), 0.0)
@@ -395,7 +402,9 @@ def plot_monthly_gains(table: pd.DataFrame, *, ax=None, source_line: str | None 
         ax.legend(
             handles=[Patch(facecolor=_GAIN, edgecolor=_GAIN, label="exact"),
                      Patch(facecolor=_GAIN, edgecolor=_GAIN, alpha=0.45, hatch="///",
-                           label="inexact (see note)")],
+                           label="inexact (see note)")]
+            + ([_line_handle("0.25", "-", "90 % band of the interpolation")]
+               if (band > 0).any() else []),
             loc="upper left", fontsize=7, frameon=False, ncols=2,
         )
     credit = source_line if source_line is not None else source_credit(table["source"])
