@@ -30,7 +30,12 @@ def tile(geometry, size: float = TILE_DEG) -> dict[tuple[int, int], shapely.Geom
             if len(hits) == 0:
                 continue
             source = parts[hits[0]] if len(hits) == 1 else shapely.multipolygons(parts[hits])
-            piece = shapely.clip_by_rect(source, *bounds)
+            try:
+                piece = shapely.clip_by_rect(source, *bounds)
+            except shapely.errors.GEOSException:
+                # clip_by_rect's fast path refuses some rings GEOS's full overlay accepts
+                # (ISW's 2023-06-30 layers); the intersection gives the same piece.
+                piece = shapely.intersection(source, shapely.box(*bounds))
             if piece.is_empty or shapely.area(piece) == 0:
                 continue
             if not piece.is_valid:

@@ -255,7 +255,7 @@ class History:
         if frame.empty:
             return pd.DataFrame(columns=["date", "source", "layer", "area_km2", "area_mi2",
                                          "file", "member"])
-        frame["member"] = frame.get("member", "").fillna("")
+        frame["member"] = frame["member"].fillna("") if "member" in frame else ""
         frame["date"] = pd.to_datetime(frame["date"])
         frame["area_mi2"] = km2_to_mi2(frame["area_km2"])
         frame = frame.sort_values(["date", "source", "layer"]).reset_index(drop=True)

@@ -199,3 +199,22 @@ def test_interpolated_rows_carry_their_uncertainty(isw):
     assert september["uncertainty_km2"] == pytest.approx(9.10, abs=0.01)
     # AFP's published 459 km² lies inside the 50 % band around 455.68.
     assert abs(september["net_km2"] - 459) < september["uncertainty_km2"]
+
+
+def test_areas_of_an_area_table_source_is_a_table_not_a_traceback(data_dir):
+    result = CliRunner().invoke(cli, ["-q", "--data-dir", str(data_dir), "areas", "--source",
+                                      "isw-areas", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(io.StringIO(result.stdout))
+    row = table[(table["date"] == "2024-08-31") & (table["layer"] == "control")].iloc[0]
+    assert row["area_km2"] == pytest.approx(108_476.86, abs=0.005)
+
+
+def test_a_change_touching_2023_06_30_is_measured(isw):
+    # clip_by_rect refused a ring of ISW's 2023-06-30 layers (GEOSException); the tiling
+    # falls back to the full intersection, and the polygons agree with the area table.
+    result = frontline.change(isw, "2023-05-31", "2023-06-30", source="isw")
+    table = frontline.change(isw, "2023-05-31", "2023-06-30", source="isw-areas")
+    assert result.net_km2 == pytest.approx(table.net_km2, abs=0.05)
+    assert result.gained_km2 - result.lost_km2 == pytest.approx(result.net_km2, abs=1e-3)
+    assert len(frontline.monthly_gains(isw, start="2023-01", end="2023-12")) == 12
