@@ -357,7 +357,7 @@ def load_units(level: str = "raion", *, data_dir=None) -> gpd.GeoDataFrame:
 
     Examples
     --------
-    With ``FRONTLINE_DATA_DIR`` pointing at the data (tested in ``tests/test_units.py``)::
+    With ``FRONTLINE_DATA_DIR`` pointing at the data (``tests/boundaries/test_boundaries.py``)::
 
         raions = load_units("raion")
         len(raions), round(raions.area_km2.sum())   # (136, 601696)
@@ -421,7 +421,7 @@ def find_unit(query: str, *, level: str | None = None, data_dir=None) -> gpd.Geo
 
     Examples
     --------
-    With ``FRONTLINE_DATA_DIR`` pointing at the data (tested in ``tests/test_units.py``)::
+    With ``FRONTLINE_DATA_DIR`` pointing at the data (``tests/boundaries/test_boundaries.py``)::
 
         find_unit("Покровський район").name_en.item()   # 'Pokrovskii Raion'
         find_unit("Donetsk oblast").code.item()         # 'UA-14'

@@ -15,6 +15,10 @@ import pytest
 matplotlib.use("Agg")
 
 
+#: Fixtures that read FRONTLINE_DATA_DIR (directly or through another fixture).
+REAL_DATA_FIXTURES = {"data_dir", "history", "isw"}
+
+
 def _real_data_dir() -> Path:
     value = os.environ.get("FRONTLINE_DATA_DIR")
     if not value:
@@ -25,6 +29,15 @@ def _real_data_dir() -> Path:
         if not (path / needed).is_dir():
             pytest.fail(f"FRONTLINE_DATA_DIR={value} but {needed}/ is missing there")
     return path
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test that needs the real data ``realdata``, so the fast offline tier is
+    ``pytest -m "not realdata and not browser"`` (CONTRIBUTING.md)."""
+    for item in items:
+        needs = set(getattr(item, "fixturenames", ())) & REAL_DATA_FIXTURES
+        if needs or item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.realdata)
 
 
 @pytest.fixture(scope="session")

@@ -135,10 +135,11 @@ def get_history(ctx, source=None, region=None, *, sources=None):
                 "--deepstate-lag applies to a data directory: the archive holds DeepState "
                 f"maps dated with the default lag of {DEEPSTATE_LAG_DAYS} day; drop "
                 "--archive/--as-of or the lag.")
+        history = load_history(ctx.obj.get("archive"), as_of=ctx.obj.get("as_of"),
+                               sources=sources)
         if region is not None:  # boundaries and towns still come from the data directory
             prepare_data(ctx, [], region)
-        return load_history(ctx.obj.get("archive"), as_of=ctx.obj.get("as_of"),
-                            sources=sources)
+        return history
     prepare_data(ctx, sources, region)
     return load(ctx.obj["data_dir"], sources=sources, progress=ctx.obj["progress"],
                 deepstate_lag=ctx.obj.get("deepstate_lag", DEEPSTATE_LAG_DAYS))

@@ -16,7 +16,7 @@ import shapely
 
 from frontline.boundaries import LEVELS, area_from_spec, load_units
 from frontline.changes import GAP_POLICIES
-from frontline.cli.main import cli, emit, format_option, get_history
+from frontline.cli.main import cli, emit, format_option, get_history, prepare_data
 from frontline.layers import PRESETS
 from frontline.regions import area_series, breakdown, distance_series, monthly_by_unit
 
@@ -106,6 +106,7 @@ def units_command(ctx, level, area, fmt):
     Raions and oblasts cover Ukraine (no Sevastopol in the OSM data); hromadas exist
     for Donetsk, Luhansk, Kharkiv, Zaporizhzhia and Kherson oblasts only.
     """
+    prepare_data(ctx, [], region=True)  # boundaries: fetched when no data dir is set
     data_dir = ctx.obj["data_dir"]
     if area and level is None:
         table = area_from_spec(area=list(area), data_dir=data_dir)

@@ -263,7 +263,7 @@ def read_isw_zip(path, *, crs=None, date=None) -> gpd.GeoDataFrame:
             with warnings.catch_warnings():
                 # GDAL cannot sort some of ISW's 2026 rings into shells and holes and
                 # returns them as a collection: _dissolve makes them valid and unions
-                # them (areas equal isw/MANIFEST.md's, tests/test_readers.py).
+                # them (areas equal isw/MANIFEST.md's, tests/io/test_readers.py).
                 warnings.filterwarnings("ignore", message="organizePolygons",
                                         category=RuntimeWarning)
                 gdf = pyogrio.read_dataframe(_vsi(path, member), columns=[])

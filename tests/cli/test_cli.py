@@ -130,7 +130,7 @@ def test_change_pinned_to_an_archive_vintage(tmp_path):
 
     from frontline.sources.archive import import_paths
 
-    from ._synthetic import write_isw_zip
+    from .._synthetic import write_isw_zip
 
     archive = tmp_path / "archive"
     start = write_isw_zip(tmp_path / "a" / "cm.zip", "UkraineControlMapAO30SEP2024",
@@ -154,3 +154,37 @@ def test_change_pinned_to_an_archive_vintage(tmp_path):
     # 0.1° x 0.1° there is 7.45 km x 11.12 km = 82.9 km².
     assert earlier == pytest.approx(latest / 2, rel=1e-3)
     assert 82.5 < earlier < 83.3
+
+
+def test_areas_and_distance_read_the_archive_not_the_data_directory(data_dir, tmp_path):
+    """With --archive the region commands analyse the archive's layers: here a synthetic
+    control layer for 2024-10-31 (a small box west of Pokrovsk) instead of ISW's real one;
+    boundaries and towns still come from the data directory."""
+    from shapely.geometry import box
+
+    from frontline.geodesy import geodesic_area_km2
+    from frontline.sources.archive import import_paths
+
+    from .._synthetic import write_isw_zip
+
+    square = box(36.0, 48.0, 36.2, 48.1)
+    zipped = write_isw_zip(tmp_path / "control.zip", "UkraineControlMapAO31OCT2024", [square])
+    import_paths([zipped], root=tmp_path / "archive")
+    base = ["-q", "--data-dir", str(data_dir)]
+    archived = base + ["--archive", str(tmp_path / "archive")]
+    runner = CliRunner()
+    args = ["areas", "--source", "isw", "--date", "2024-10-31", "--layer", "control",
+            "--format", "csv"]
+    from_archive = pd.read_csv(io.StringIO(runner.invoke(cli, archived + args).stdout))
+    from_files = pd.read_csv(io.StringIO(runner.invoke(cli, base + args).stdout))
+    assert from_archive["area_km2"].iloc[0] == pytest.approx(geodesic_area_km2(square),
+                                                             rel=1e-6)
+    assert from_files["area_km2"].iloc[0] == pytest.approx(108_486.15, abs=0.05)
+    distance = ["distance", "--town", "Pokrovsk", "--source", "isw", "--preset", "control",
+                "--date", "2024-10-31", "--format", "csv"]
+    far = pd.read_csv(io.StringIO(runner.invoke(cli, archived + distance).stdout))
+    near = pd.read_csv(io.StringIO(runner.invoke(cli, base + distance).stdout))
+    assert far["distance_km"].iloc[0] > 60  # the box lies ~70 km west of Pokrovsk
+    assert near["distance_km"].iloc[0] == pytest.approx(20.0, abs=0.5)  # ISW's control layer
+    units = runner.invoke(cli, archived + ["units", "--level", "oblast", "--format", "csv"])
+    assert units.exit_code == 0 and "Donetsk" in units.stdout

@@ -13,7 +13,7 @@ import pytest
 from frontline.changes import change
 from frontline.geodesy import KM2_PER_MI2
 
-FIGURES = pd.read_csv(Path(__file__).parents[1] / "data" / "published_figures.csv")
+FIGURES = pd.read_csv(Path(__file__).parents[2] / "data" / "published_figures.csv")
 
 
 @pytest.mark.parametrize("row", FIGURES.to_dict("records"),

@@ -21,9 +21,9 @@ from frontline.settings import resolve_data_dir
 from frontline.sources.fetch import ensure_data, fetch, verify_file
 from frontline.sources.registry import Entry, registry, select_entries
 
-from ._httpserver import LocalServer, Reply
+from .._httpserver import LocalServer, Reply
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 AREAS = "isw/area_tables/sdspieg_daily_areas.json"
 
 

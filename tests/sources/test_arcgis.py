@@ -18,7 +18,7 @@ from frontline.layers import canonical_layer
 from frontline.sources.arcgis import ENDPOINTS, Endpoint, snapshot_isw
 from frontline.sources.archive import load_history, read_manifest
 
-from ._httpserver import LocalServer, Reply
+from .._httpserver import LocalServer, Reply
 
 CONTROL = Endpoint("control", "VIEW_RussiaCoTinUkraine_V3", 49, "OBJECTID")
 ADVANCES = Endpoint("advances", "AssessedRussianAdvanceInUkraine_V2_view", 0, "OBJECTID")

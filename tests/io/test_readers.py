@@ -26,7 +26,7 @@ from frontline.io.readers import (
     read_area_table,
 )
 
-from ._synthetic import write_isw_zip
+from .._synthetic import write_isw_zip
 
 # Every date of ISW's zips in the data folder: 17 in 2024, 19 in 2026 (isw/MANIFEST.md).
 ISW_DATES = ["2024-08-25", "2024-09-01", "2024-09-08", "2024-09-12", "2024-09-14",
