@@ -23,11 +23,11 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from frontline.io.readers import read_file
 from frontline.sources.archive import (
     import_paths,
     layer_files,
     load_history,
-    read_layers,
     read_manifest,
 )
 
@@ -41,7 +41,7 @@ def cold_load(files: list[Path]) -> tuple[float, int]:
     start = time.perf_counter()
     rows = 0
     for path in tqdm(files, desc="cold: reading raw files", unit="file"):
-        rows += len(read_layers(path))
+        rows += len(read_file(path))
     return time.perf_counter() - start, rows
 
 

@@ -438,6 +438,34 @@ def _scan_name(path: Path, source: str, layer_name: str, date, reader: str) -> l
     }]
 
 
+def data_files(root: Path) -> list[tuple[Path, str]]:
+    """Every file of a data directory frontline reads, with its source: ``(path, source)``.
+
+    The one place that knows the layout (module docs); ``boundaries*`` and ``extra``
+    folders and area tables' ``*metadata*`` files are left out.
+    """
+    jobs = []  # (path, source)
+    isw = root / "isw"
+    if isw.is_dir():
+        for path in sorted(isw.rglob("*")):
+            if not path.is_file() or _skipped(path, isw):
+                continue
+            name = path.name.lower()
+            if "area_tables" in path.parts and name.endswith((".json", ".csv")):
+                if "metadata" not in name:
+                    jobs.append((path, "isw-areas"))
+            elif name.endswith(".zip"):
+                jobs.append((path, "isw"))
+            elif name.endswith((".geojson", ".geojson.gz")):
+                jobs.append((path, "isw"))
+            elif name.endswith(".topojson"):
+                jobs.append((path, "isw-weekly"))
+    deepstate = root / "deepstate"
+    if deepstate.is_dir():
+        jobs += [(p, "deepstate") for p in sorted(deepstate.rglob("deepstatemap_data_*.geojson"))]
+    return jobs
+
+
 def load(data_dir=None, *, sources=None, on_unknown: str = "raise",
          deepstate_lag: int = readers.DEEPSTATE_LAG_DAYS, progress: bool = False) -> History:
     """Scan a data directory into a :class:`History` (geometries are read on demand).
@@ -469,25 +497,7 @@ def load(data_dir=None, *, sources=None, on_unknown: str = "raise",
     if unknown_sources:
         raise InvalidArgumentError(f"Unknown source(s) {sorted(unknown_sources)}: choose from "
                          f"{', '.join(SOURCES)}.")
-    jobs = []  # (path, kind)
-    isw = root / "isw"
-    if isw.is_dir():
-        for path in sorted(isw.rglob("*")):
-            if not path.is_file() or _skipped(path, isw):
-                continue
-            name = path.name.lower()
-            if "area_tables" in path.parts and name.endswith((".json", ".csv")):
-                if "metadata" not in name:
-                    jobs.append((path, "isw-areas"))
-            elif name.endswith(".zip"):
-                jobs.append((path, "isw"))
-            elif name.endswith((".geojson", ".geojson.gz")):
-                jobs.append((path, "isw"))
-            elif name.endswith(".topojson"):
-                jobs.append((path, "isw-weekly"))
-    deepstate = root / "deepstate"
-    if deepstate.is_dir():
-        jobs += [(p, "deepstate") for p in sorted(deepstate.rglob("deepstatemap_data_*.geojson"))]
+    jobs = data_files(root)
     jobs = [(p, kind) for p, kind in jobs if kind in wanted]
     if not jobs:
         raise DataDirError(

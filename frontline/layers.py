@@ -15,8 +15,8 @@ import unicodedata
 
 from frontline.errors import InvalidArgumentError, UnknownLayerError
 
-__all__ = ["LAYERS", "OPTIONAL_LAYERS", "PRESETS", "PRESET_DESCRIPTIONS", "canonical_layer",
-           "preset_layers"]
+__all__ = ["LAYERS", "OPTIONAL_LAYERS", "POINT_LAYERS", "PRESETS", "PRESET_DESCRIPTIONS",
+           "canonical_layer", "preset_layers"]
 
 #: Canonical layer names and what they hold.
 LAYERS: dict[str, str] = {
@@ -56,6 +56,9 @@ _BASE_PRESETS: dict[str, tuple[tuple[str, ...], str]] = {
     "deepstate": (("occupied",), "DeepStateMap's occupied area (Crimea and pre-2022 areas "
                                  "included)"),
 }
+
+#: Layers that are points by nature (events, not areas): read, never measured as areas.
+POINT_LAYERS = frozenset({"kursk_events"})
 
 #: Layers a preset counts where the source has them and treats as empty where it does not:
 #: ISW drew infiltration only from 2025-11-06 and Kursk advances only from Aug 2024.
@@ -148,11 +151,45 @@ def canonical_layer(name: str) -> str:
     for pattern, layer in _PATTERNS:
         if re.search(pattern, compact):
             return layer
+    closest = _closest_spelling(stripped)
     raise UnknownLayerError(
-        f"Unknown layer name {name!r}: it matches none of the spellings frontline knows "
-        f"(canonical layers: {', '.join(LAYERS)}). Rename the file or add the spelling "
+        f"Unknown layer name {name!r}: it matches none of the spellings frontline knows"
+        + (f"; the closest known spelling is {closest[0]!r} ({closest[1]})" if closest else "")
+        + f" (canonical layers: {', '.join(LAYERS)}). Rename the file or add the spelling "
         "to frontline/layers.py."
     )
+
+
+#: Spellings met in real files, for the "closest known spelling" of an unknown name.
+_KNOWN_SPELLINGS = [
+    "UkraineControlMapAO", "AssessedRussianAdvancesinUkraine",
+    "ClaimedRussianTerritoryinUkraine", "ClaimedUkrainianCounteroffensives",
+    "ReportedUkrainianPartisanWarfare", "AssessedRussianInfiltrationAreasinUkraine",
+    "Kursk Incursion Russian Advances in Russia", "Kursk Incursion Russian Claims in Russia",
+    "Kursk Incursion Ukrainian Advances in Russia",
+    "Kursk Incursion Claimed Limit of Ukrainian Advance", "VIEW_RussiaCoTinUkraine_V3",
+    "VIEW_ClaimedRussianTerritoryinUkraine_V2", "MDS_AssessedRussianAdvanceInUkraine_view",
+    "ukraine_control_map", "russian_advances", "russian_claimed", "partisan_warfare",
+    "ukrainian_counteroffensives", "russian_infiltration", "kursk_russian_advances",
+]
+
+
+def _undated(name: str) -> str:
+    compact = _compact(name)
+    compact = re.sub(rf"({_MONTHS})?\d+({_MONTHS})?\d*", "", compact)
+    return compact
+
+
+def _closest_spelling(name: str):
+    """(spelling, canonical layer) closest to ``name`` once dates are taken out, or None."""
+    import difflib
+
+    keys = {_undated(s): s for s in _KNOWN_SPELLINGS}
+    match = difflib.get_close_matches(_undated(name), list(keys), n=1, cutoff=0.6)
+    if not match:
+        return None
+    spelling = keys[match[0]]
+    return spelling, canonical_layer(spelling)
 
 
 def preset_layers(preset: str) -> tuple[str, ...]:

@@ -147,3 +147,26 @@ def coverage(ctx, sources, fmt):
     if sources:
         table = table[table["source"].isin(sources)]
     emit(table.reset_index(drop=True), fmt)
+
+
+@cli.command()
+@click.argument("data", required=False, type=click.Path(file_okay=False, exists=True))
+@click.option("--source", "sources", type=_SOURCE, multiple=True,
+              help="Only this source (repeatable). Default: all.")
+@format_option()
+@click.pass_context
+def check(ctx, data, sources, fmt):
+    """Check a data directory: every problem found, one line each; exit code 1 if any.
+
+    Reads every file (invalid geometry types, CRS, null layers, bad area-table rows),
+    then lists disagreeing copies of an area table and glitch days.
+
+    Example: frontline check ../shared/data --source isw-areas
+    """
+    from frontline.checks import check_data
+
+    data_dir = data or ctx.obj["data_dir"]
+    problems = check_data(data_dir, sources=sources or None, progress=ctx.obj["progress"])
+    emit(problems, fmt)
+    if len(problems):
+        ctx.exit(1)

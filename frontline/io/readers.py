@@ -39,7 +39,8 @@ import shapely
 from pyproj import Transformer
 
 from frontline.errors import CopiesDisagreeWarning, ReadError
-from frontline.layers import canonical_layer
+from frontline.io.validate import check_area_table, check_layer
+from frontline.layers import POINT_LAYERS, canonical_layer
 
 __all__ = [
     "CANONICAL_COLUMNS",
@@ -51,6 +52,9 @@ __all__ = [
     "read_deepstate",
     "read_area_table",
     "combine_area_tables",
+    "is_area_file",
+    "read_file",
+    "reader_for",
     "canonical_frame",
 ]
 
@@ -146,12 +150,16 @@ def canonical_frame(rows: list[dict]) -> gpd.GeoDataFrame:
 
 
 def layer_row(source, date, layer_name, file, member, gdf) -> dict:
-    """One canonical row: ``gdf``'s features dissolved, the layer name made canonical."""
+    """One canonical row: ``gdf``'s features validated (:func:`check_layer`) and
+    dissolved, the layer name made canonical."""
+    layer = canonical_layer(layer_name)
+    check_layer(gdf.geometry.values, file=file, member=member,
+                polygons=layer not in POINT_LAYERS)
     geometry, n_repaired = _dissolve(gdf.geometry.values)
     return {
         "source": source,
         "date": date,
-        "layer": canonical_layer(layer_name),
+        "layer": layer,
         "layer_name": layer_name,
         "file": str(file),
         "member": member,
@@ -406,8 +414,9 @@ def read_area_table(path, *, source="isw-areas") -> pd.DataFrame:
             f"{path}: not an area table: columns {sorted(missing)} are missing. Expected "
             "date, layer, area_km2 (geodesic km²)."
         )
-    frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
     frame["layer"] = [canonical_layer(str(n)) for n in frame["layer_name"]]
+    check_area_table(frame, file=path)
+    frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
     frame["source"] = source
     frame["file"] = str(path)
     frame["area_km2"] = frame["area_km2"].astype(float)
@@ -534,3 +543,52 @@ def _disagreement_text(disagreements: pd.DataFrame) -> str:
                      f"({pick.rule})")
     return (f"Copies of the area table disagree on {len(lines)} value(s); one was picked by "
             "frontline.io.readers.combine_area_tables's rule: " + "; ".join(lines))
+
+
+# ------------------------------------------------------------- any file by name
+
+
+def is_area_file(path: Path) -> bool:
+    """Whether a file is read as an area table (``.json``/``.csv``)."""
+    return path.name.lower().endswith((".json", ".csv"))
+
+
+def reader_for(path: Path):
+    """The reader a file's name calls for, or None for a file frontline does not read."""
+    name = path.name.lower()
+    if name.startswith("deepstatemap_data_") and name.endswith(".geojson"):
+        return read_deepstate
+    if name.endswith(".zip"):
+        return read_isw_zip
+    if name.endswith((".geojson", ".geojson.gz")):
+        return read_isw_geojson
+    if name.endswith(".topojson"):
+        return read_topojson
+    if is_area_file(path):
+        return _read_area_table_by_name
+    return None
+
+
+def _read_area_table_by_name(path: Path) -> pd.DataFrame:
+    try:
+        return read_area_table(path)
+    except ReadError as err:
+        raise ReadError(
+            f"{err} frontline imports .json/.csv files as area tables only (sdspieg's "
+            "daily_areas.json, The Economist's extract, or a CSV with date, layer, "
+            "area_km2 columns)."
+        ) from err
+
+
+def read_file(path) -> pd.DataFrame:
+    """Rows of one file, with the reader its name calls for: canonical layer rows (a
+    GeoDataFrame), or for an area table its rows (``AREA_COLUMNS``)."""
+    path = Path(path)
+    with warnings.catch_warnings():
+        # ISW's "Measured 3D" polygons: M is dropped on purpose (the readers drop Z too).
+        warnings.filterwarnings("ignore", message="Measured \\(M\\) geometry types")
+        reader = reader_for(path)
+        if reader is None:
+            raise ReadError(f"{path}: not a file frontline reads (zip, GeoJSON, TopoJSON, "
+                            "DeepState file or area table).")
+        return reader(path)

@@ -44,7 +44,6 @@ import json
 import logging
 import os
 import uuid
-import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -70,7 +69,6 @@ __all__ = [
     "import_paths",
     "layer_files",
     "load_history",
-    "read_layers",
     "read_manifest",
 ]
 
@@ -342,13 +340,13 @@ def layer_files(paths) -> list[Path]:
                 parts = item.relative_to(path).parts[:-1]
                 if any(p.startswith(_SKIP_DIRS) for p in parts) or not item.is_file():
                     continue
-                if _is_area_file(item):
+                if readers.is_area_file(item):
                     if _AREA_DIR in item.parts[:-1] and "metadata" not in item.name.lower():
                         files.append(item)
-                elif _reader(item) is not None:
+                elif readers.reader_for(item) is not None:
                     files.append(item)
         elif path.is_file():
-            if _reader(path) is None:
+            if readers.reader_for(path) is None:
                 raise ReadError(
                     f"{path}: not a file frontline imports. Expected one of ISW's zips "
                     "(nested zips included), a GeoJSON (.geojson, .geojson.gz), a TopoJSON, "
@@ -359,46 +357,6 @@ def layer_files(paths) -> list[Path]:
         else:
             raise ReadError(f"{path}: no such file or folder: check the path.")
     return files
-
-
-def _is_area_file(path: Path) -> bool:
-    return path.name.lower().endswith((".json", ".csv"))
-
-
-def _reader(path: Path):
-    name = path.name.lower()
-    if name.startswith("deepstatemap_data_") and name.endswith(".geojson"):
-        return readers.read_deepstate
-    if name.endswith(".zip"):
-        return readers.read_isw_zip
-    if name.endswith((".geojson", ".geojson.gz")):
-        return readers.read_isw_geojson
-    if name.endswith(".topojson"):
-        return readers.read_topojson
-    if _is_area_file(path):
-        return _read_area_table
-    return None
-
-
-def _read_area_table(path: Path) -> pd.DataFrame:
-    try:
-        return readers.read_area_table(path)
-    except ReadError as err:
-        raise ReadError(
-            f"{err} frontline imports .json/.csv files as area tables only (sdspieg's "
-            "daily_areas.json, The Economist's extract, or a CSV with date, layer, "
-            "area_km2 columns)."
-        ) from err
-
-
-def read_layers(path) -> pd.DataFrame:
-    """Rows of one file, with the reader its name calls for: canonical layer rows (a
-    GeoDataFrame), or for an area table its rows (``readers.AREA_COLUMNS``)."""
-    path = Path(path)
-    with warnings.catch_warnings():
-        # ISW's "Measured 3D" polygons: M is dropped on purpose (the readers drop Z too).
-        warnings.filterwarnings("ignore", message="Measured \\(M\\) geometry types")
-        return _reader(path)(path)
 
 
 def import_paths(paths, /, *, root=None, imported_at=None,
@@ -455,7 +413,7 @@ def import_paths(paths, /, *, root=None, imported_at=None,
             skipped += [(r.source, r.date, r.layer, r.vintage, "unchanged", str(path))
                         for r in held.itertuples()]
             continue
-        table = read_layers(path)
+        table = readers.read_file(path)
         batches.append((table, sha, {"kind": "import", "path": str(path)}, None))
     columns = ["source", "date", "layer", "vintage", "status", "file"]
     batches, superseded = _keep_chosen_copies(batches)
