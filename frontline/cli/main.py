@@ -27,11 +27,6 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     click.echo(f"Warning: {message}", err=True)
 
 
-def _quiet(ctx) -> bool:
-    args = ctx.protected_args + ctx.args if hasattr(ctx, "protected_args") else ctx.args
-    return any(a in ("-q", "--quiet") for a in args)
-
-
 class _Group(click.Group):
     """A FrontlineError becomes one clear line and exit code 1 (no traceback); any other
     exception is a bug in frontline: its traceback is shown, with a line saying so."""
@@ -42,7 +37,7 @@ class _Group(click.Group):
                 # frontline's warnings are part of the output: one line each on stderr
                 # (a figure resting on a glitch day says so even with -q).
                 warnings.simplefilter("default", FrontlineWarning)
-                if "-q" in sys.argv[1:] or "--quiet" in sys.argv[1:] or _quiet(ctx):
+                if ctx.params.get("quiet"):
                     warnings.simplefilter("ignore", CopiesDisagreeWarning)
                 warnings.showwarning = _show_warning
                 return super().invoke(ctx)

@@ -226,13 +226,13 @@ def test_cli_units(bdir):
     result = runner.invoke(cli, ["--data-dir", str(bdir), "units", "--level", "oblast",
                                  "--format", "csv"])
     assert result.exit_code == 0, result.output
-    lines = result.output.strip().splitlines()
+    lines = result.stdout.strip().splitlines()
     assert lines[0] == "level,code,name_uk,name_en,oblast,raion,area_km2"
     assert len(lines) == 27
     result = runner.invoke(cli, ["--data-dir", str(bdir), "units", "--level", "raion",
                                  "--area", "Donetsk oblast", "--format", "csv"])
     assert result.exit_code == 0, result.output
-    assert len(result.output.strip().splitlines()) == 1 + 8
+    assert len(result.stdout.strip().splitlines()) == 1 + 8
     result = runner.invoke(cli, ["--data-dir", str(bdir), "units", "--area", "Narnia"])
     assert result.exit_code == 1
     assert "No unit named 'Narnia'" in result.output and "closest" in result.output

@@ -27,7 +27,7 @@ def test_monthly_csv_reproduces_afp(data_dir):
                  "2024-10", "--through", "2024-10-27", "--gap-policy", "interpolate",
                  "--format", "csv")
     assert result.exit_code == 0, result.output
-    table = pd.read_csv(io.StringIO(result.output))
+    table = pd.read_csv(io.StringIO(result.stdout))  # data on stdout, warnings on stderr
     for column in ("period", "start_date", "end_date", "start_snapshot", "end_snapshot",
                    "source", "exact", "total_start_km2", "total_end_km2", "net_km2",
                    "net_mi2", "gained_km2", "lost_km2"):
@@ -68,7 +68,7 @@ def test_change_with_polygons(data_dir, tmp_path):
     result = run("--data-dir", str(data_dir), "change", "--from", "2024-09-29", "--to",
                  "2024-10-26", "--source", "isw", "--polygons", str(out), "--format", "csv")
     assert result.exit_code == 0, result.output
-    row = pd.read_csv(io.StringIO(result.output)).iloc[0]
+    row = pd.read_csv(io.StringIO(result.stdout)).iloc[0]
     assert row.gained_km2 - row.lost_km2 == pytest.approx(row.net_km2, abs=0.01)
     import geopandas as gpd
 
@@ -83,7 +83,7 @@ def test_areas_markdown_one_date(data_dir):
                  "2024-10-31", "--layer", "control", "--layer", "advances", "--format",
                  "markdown")
     assert result.exit_code == 0, result.output
-    lines = result.output.strip().splitlines()
+    lines = result.stdout.strip().splitlines()
     assert lines[0].startswith("| date") and "area_km2" in lines[0] and "area_mi2" in lines[0]
     assert len(lines) == 4  # header, rule, two layers
     cells = {line.split("|")[3].strip(): line.split("|") for line in lines[2:]}
@@ -147,7 +147,7 @@ def test_change_pinned_to_an_archive_vintage(tmp_path):
                      "--to", "2024-10-31", "--source", "isw", "--preset", "control",
                      "--format", "csv")
         assert result.exit_code == 0, result.output
-        return pd.read_csv(io.StringIO(result.output)).iloc[0].net_km2
+        return pd.read_csv(io.StringIO(result.stdout)).iloc[0].net_km2
 
     latest, earlier = net(), net("--as-of", "2024-11-02")
     # Widening 0.2° -> 0.3° (first vintage) or 0.4° (redrawn), 0.1° tall, at 48° N:

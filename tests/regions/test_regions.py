@@ -193,7 +193,7 @@ def test_cli_distance(data_dir):
                                       "--town", "Pokrovsk", "--date", "2024-11-01",
                                       "--format", "csv"])
     assert result.exit_code == 0, result.output
-    frame = pd.read_csv(pd.io.common.StringIO(result.output))
+    frame = pd.read_csv(pd.io.common.StringIO(result.stdout))
     assert frame["distance_km"].item() == pytest.approx(9.98, abs=0.05)
 
 
@@ -205,7 +205,7 @@ def test_point_geometry_helpers():
 def _run(data_dir, *args):
     result = CliRunner().invoke(cli, ["--data-dir", str(data_dir), "-q", *args])
     assert result.exit_code == 0, result.output
-    return pd.read_csv(pd.io.common.StringIO(result.output))
+    return pd.read_csv(pd.io.common.StringIO(result.stdout))
 
 
 def test_cli_areas_in_a_unit(data_dir):
