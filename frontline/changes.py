@@ -144,6 +144,7 @@ class Snapshot:
         return "/".join(f"{d:%Y-%m-%d}" for d in self.used)
 
     def describe(self) -> str:
+        """In words: the date asked for and how its total was obtained."""
         if self.method == "exact":
             return f"{self.requested:%Y-%m-%d} ({self.input})"
         if self.method == "skip-glitch":
@@ -172,6 +173,7 @@ class Change:
 
     @property
     def exact(self) -> bool:
+        """Whether both ends used the snapshots of the dates asked for."""
         return self.start.exact and self.end.exact
 
     def _gap_change(self) -> float:

@@ -366,10 +366,12 @@ class MapSnapshots:
 
     @property
     def exact(self) -> bool:
+        """Whether the maps shown are those of the period's own ends."""
         return self.start == self.requested_start and self.end == self.requested_end
 
     @property
     def credit(self) -> str:
+        """The credit line of the maps' source."""
         return source_credit(self.source)
 
 def _previous(dates: pd.DatetimeIndex, date: pd.Timestamp):
@@ -433,7 +435,10 @@ def map_snapshots(history: History, start, end, *, max_offset_days: int = 3,
         "another month."
     )
 
-def data_dir_for(history: History, data_dir):
+def data_dir_for(history: History, data_dir=None):
+    """The data directory for boundaries and towns: the argument, else the folder the
+    history was loaded from, else the configured one.
+    """
     from frontline.settings import resolve_data_dir
 
     if data_dir is None and history.root is not None:

@@ -105,7 +105,8 @@ class FrontlineWarning(UserWarning):
 
 class CopiesDisagreeWarning(FrontlineWarning):
     """Several copies of one area table give different values for a (date, layer); the
-    documented rule of :func:`frontline.io.readers.combine_area_tables` picked one."""
+    documented rule of :func:`frontline.io.readers.combine_area_tables` picked one.
+    """
 
 
 class GlitchError(FrontlineError, ValueError):

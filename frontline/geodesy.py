@@ -120,7 +120,8 @@ def _aeqd(lat: float, lon: float) -> CRS:
 
 def local_transformers(lat: float, lon: float) -> tuple[Transformer, Transformer]:
     """Transformers to and from a local azimuthal equidistant projection (metres) centred
-    on a point: distances from the centre are true there."""
+    on a point: distances from the centre are true there.
+    """
     local = _aeqd(lat, lon)
     return (Transformer.from_crs("EPSG:4326", local, always_xy=True),
             Transformer.from_crs(local, "EPSG:4326", always_xy=True))
@@ -134,7 +135,8 @@ def transform_geometry(geometry, transformer: Transformer):
 
 def geodesic_circle(lat: float, lon: float, radius_km: float, *, quad_segs: int = 64):
     """A circle of ``radius_km`` around a point, geodesic (built in a local azimuthal
-    equidistant projection centred on the point, returned in EPSG:4326)."""
+    equidistant projection centred on the point, returned in EPSG:4326).
+    """
     forward, back = local_transformers(lat, lon)
     circle = shapely.Point(0.0, 0.0).buffer(radius_km * 1000.0, quad_segs=quad_segs)
     return transform_geometry(circle, back)

@@ -51,8 +51,9 @@ def find_glitches(areas: pd.DataFrame, /) -> pd.DataFrame:
     >>> table = pd.DataFrame({"source": "t", "layer": "advances",
     ...     "date": pd.date_range("2025-03-02", periods=5),
     ...     "area_km2": [2050.0, 2058.6, 399.9, 2064.3, 2070.0]})
-    >>> find_glitches(table)[["date", "layer", "jump_km2"]].to_string(index=False)
-    '      date    layer  jump_km2\\n2025-03-04 advances  -1661.55'
+    >>> print(find_glitches(table)[["date", "layer", "jump_km2"]].to_string(index=False))
+          date    layer  jump_km2
+    2025-03-04 advances  -1661.55
     """
     rows = []
     for (source, layer), part in areas.groupby(["source", "layer"], sort=True):

@@ -139,6 +139,7 @@ class History:
     # ---------------------------------------------------------------- queries
     @property
     def sources(self) -> list[str]:
+        """Every source this history holds (polygon and area sources)."""
         return sorted(set(self.catalog["source"]) | set(self.areas["source"]))
 
     def is_area_source(self, source: str) -> bool:
@@ -150,7 +151,8 @@ class History:
 
     def dates(self, source: str, layers=None, *, start=None, end=None) -> pd.DatetimeIndex:
         """Dates (from ``start`` to ``end``) on which ``source`` has every one of ``layers``
-        (all its dates if None)."""
+        (all its dates if None).
+        """
         table = self._select(self._table(source), source, start, end, None)
         if layers is None:
             return pd.DatetimeIndex(sorted(table["date"].unique()))
@@ -216,7 +218,8 @@ class History:
 
     def total_km2(self, source: str, date, layers) -> float:
         """Area of ``layers`` together on ``date``: the geodesic area of their union, or,
-        for an area table, the sum of their areas (ISW's layers are meant to be disjoint)."""
+        for an area table, the sum of their areas (ISW's layers are meant to be disjoint).
+        """
         date = pd.Timestamp(date)
         names = self.resolve_layers(source, date, layers)
         key = ("total", source, date, names)

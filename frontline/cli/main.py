@@ -29,7 +29,8 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 class _Group(click.Group):
     """A FrontlineError becomes one clear line and exit code 1 (no traceback); any other
-    exception is a bug in frontline: its traceback is shown, with a line saying so."""
+    exception is a bug in frontline: its traceback is shown, with a line saying so.
+    """
 
     def invoke(self, ctx):
         try:
@@ -84,15 +85,18 @@ def cli(ctx, data_dir, archive, as_of, deepstate_lag, verbose, quiet, debug):
 
 
 def format_option(default="table"):
+    """The ``--format`` option every table command takes."""
     return click.option("--format", "fmt", type=click.Choice(FORMATS), default=default,
                         show_default=True, help="Output format.")
 
 
 def emit(frame: pd.DataFrame, fmt: str) -> None:
+    """Print a table on stdout in ``fmt`` (data on stdout, logs on stderr)."""
     click.echo(format_table(frame, fmt), nl=False)
 
 
 def main(argv=None) -> None:
+    """The ``frontline`` entry point."""
     cli.main(args=argv, prog_name="frontline")
 
 

@@ -151,7 +151,8 @@ def canonical_frame(rows: list[dict]) -> gpd.GeoDataFrame:
 
 def layer_row(source, date, layer_name, file, member, gdf) -> dict:
     """One canonical row: ``gdf``'s features validated (:func:`check_layer`) and
-    dissolved, the layer name made canonical."""
+    dissolved, the layer name made canonical.
+    """
     layer = canonical_layer(layer_name)
     check_layer(gdf.geometry.values, file=file, member=member,
                 polygons=layer not in POINT_LAYERS)
@@ -582,7 +583,8 @@ def _read_area_table_by_name(path: Path) -> pd.DataFrame:
 
 def read_file(path) -> pd.DataFrame:
     """Rows of one file, with the reader its name calls for: canonical layer rows (a
-    GeoDataFrame), or for an area table its rows (``AREA_COLUMNS``)."""
+    GeoDataFrame), or for an area table its rows (``AREA_COLUMNS``).
+    """
     path = Path(path)
     with warnings.catch_warnings():
         # ISW's "Measured 3D" polygons: M is dropped on purpose (the readers drop Z too).

@@ -430,7 +430,8 @@ def import_paths(paths, /, *, root=None, imported_at=None,
 def _keep_chosen_copies(batches):
     """Copies of one area table imported together: each key's value is chosen once, by
     :func:`frontline.io.readers.combine_area_tables`'s rule; a copy's rows that lost are left
-    out (reported ``other copy used``), so disagreeing copies never stack as vintages."""
+    out (reported ``other copy used``), so disagreeing copies never stack as vintages.
+    """
     tables = [table for table, *_ in batches if _is_area_table(table)]
     if len(tables) < 2:
         return batches, []

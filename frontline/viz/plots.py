@@ -99,7 +99,8 @@ def _chars_across(ax, fontsize: float) -> int:
 
 def footer(ax, lines) -> None:
     """Small text under the axes (below tick labels and the x label), left-aligned and
-    wrapped to the axes' width."""
+    wrapped to the axes' width.
+    """
     from matplotlib.transforms import Bbox
 
     def below(renderer):
@@ -883,7 +884,8 @@ def zoom_extent(polygons: gpd.GeoDataFrame, share: float = 0.8, pad: float = 0.3
     """A window around where most of the area changed: the area-weighted central
     ``share`` of the polygons' centres in longitude and in latitude (stray far-off
     specks stay on the locator map), padded, at least 1.5° x 1° and about as wide as
-    tall on the ground."""
+    tall on the ground.
+    """
     if polygons.empty:
         return None
     centres = shapely.get_coordinates(shapely.centroid(polygons.geometry.values))
