@@ -259,18 +259,19 @@ class Totals:
                 f"{', '.join(sorted(known)) or 'nothing'}): check the data directory."
             )
         self.by_date: dict[pd.Timestamp, str] = {}
+        held = {name: history.dates(name, self.layers) for name in self.inputs
+                if name in known}
         for name in reversed(self.inputs):  # earlier inputs take precedence
-            if name in known:
-                for date in history.dates(name, self.layers):
-                    self.by_date[pd.Timestamp(date)] = name
+            for date in held.get(name, ()):
+                self.by_date[pd.Timestamp(date)] = name
         if not self.by_date:
             raise SnapshotGapError(
                 f"No date has every layer of preset {preset!r} ({', '.join(self.layers)}) "
                 f"in {' or '.join(self.inputs)}: choose another preset or source."
             )
         self.dates = pd.DatetimeIndex(sorted(self.by_date))
-        self.last = {name: history.dates(name, self.layers)[-1] for name in self.inputs
-                     if name in known and len(history.dates(name, self.layers))}
+        #: The last date each input holds (named when a date lies past the data's end).
+        self.last = {name: dates[-1] for name, dates in held.items() if len(dates)}
         self.glitches = self._glitches()
 
     def _glitches(self) -> dict:
