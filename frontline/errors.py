@@ -19,9 +19,12 @@ Each derives from :class:`FrontlineError` and from the builtin it refines, so
     ├── ServiceError (OSError)               an ArcGIS service could not be read completely
     └── GlitchError (ValueError)             a figure would rest on a glitch day
 
-The CLI prints a :class:`FrontlineError` as one line and exits with code 1; any other
-exception is a bug and shows its traceback.
+The CLI prints a :class:`FrontlineError` as one line and exits with code 1 (a long
+message cut by :func:`short_message`); any other exception is a bug and shows its
+traceback.
 """
+
+import re
 
 __all__ = [
     "FrontlineError",
@@ -41,7 +44,46 @@ __all__ = [
     "CopiesDisagreeWarning",
     "GlitchError",
     "GlitchWarning",
+    "short_message",
 ]
+
+#: Items of a list in a message shown before "... and N more" (:func:`short_message`).
+SHOWN_ITEMS = 5
+
+#: Longest message (characters) shown whole, and longest single item.
+MESSAGE_CHARS = 600
+ITEM_CHARS = 200
+
+
+def short_message(text: str, *, items: int = SHOWN_ITEMS, limit: int = MESSAGE_CHARS) -> str:
+    """A message cut to what a person reads: the first ``items`` items and a count.
+
+    Messages list their items separated by ``"; "``; a message longer than ``limit``
+    characters keeps its first ``items`` items (each at most :data:`ITEM_CHARS`
+    characters), says how many more there are, and keeps its last sentence (which says
+    what to do).
+
+    Examples
+    --------
+    >>> text = "Missing: " + "; ".join(f"2024-{m:02d}-01" for m in range(1, 13)) + ". Fix it."
+    >>> short_message(text, items=2, limit=40)
+    'Missing: 2024-01-01; 2024-02-01; … and 10 more. Fix it.'
+    """
+    if len(text) <= limit:
+        return text
+    body, advice = text, ""
+    for boundary in re.finditer(r"\.\s+(?=[A-Z(])", text):  # the closing sentence(s)
+        if len(text) - boundary.end() <= 2 * ITEM_CHARS:
+            body, advice = text[:boundary.start()], text[boundary.end():]
+            break
+    parts = body.split("; ")
+    shown = [p if len(p) <= ITEM_CHARS else p[:ITEM_CHARS - 1] + "…" for p in parts[:items]]
+    more = len(parts) - len(shown)
+    message = "; ".join(shown) + (f"; … and {more} more" if more else "")
+    message = message.rstrip(".") + "."
+    if advice:
+        message += " " + advice
+    return message
 
 
 class FrontlineError(Exception):

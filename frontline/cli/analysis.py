@@ -13,10 +13,20 @@ from frontline.changes import (
     change,
     monthly_gains,
 )
-from frontline.cli.main import cli, emit, format_option, get_history
+from frontline.cli.main import (
+    DATE,
+    MONTH,
+    check_order,
+    cli,
+    emit,
+    format_option,
+    get_history,
+    write_polygon_file,
+)
 from frontline.cli.regions import region_options
+from frontline.exports import SLIVER_KM2, change_polygons
 from frontline.history import SOURCES
-from frontline.io.writers import write_atomic
+from frontline.io.writers import file_format, write_atomic
 from frontline.layers import LAYERS, PRESET_DESCRIPTIONS, PRESETS
 
 _SOURCE = click.Choice(list(SOURCES))
@@ -54,9 +64,9 @@ def analysis_options(func):
               help="Only this source (repeatable). Default: all.")
 @click.option("--layer", "layers", type=click.Choice(list(LAYERS)), multiple=True,
               help="Only this layer (repeatable).")
-@click.option("--date", "on", default=None, help="Only this date (YYYY-MM-DD).")
-@click.option("--start", default=None, help="First date (YYYY-MM-DD).")
-@click.option("--end", default=None, help="Last date (YYYY-MM-DD).")
+@click.option("--date", "on", type=DATE, default=None, help="Only this date (YYYY-MM-DD).")
+@click.option("--start", type=DATE, default=None, help="First date (YYYY-MM-DD).")
+@click.option("--end", type=DATE, default=None, help="Last date (YYYY-MM-DD).")
 @region_options
 @format_option()
 @click.pass_context
@@ -64,7 +74,12 @@ def areas(ctx, sources, layers, on, start, end, region, fmt):
     """Geodesic area of every layer on every date: one row per (date, source, layer).
 
     With --area/--by/--near: the controlled area inside each area, one row per date.
+
+    Example: frontline areas --source isw --date 2024-10-31 --output areas.csv
     """
+    check_order(ctx, "start", "end")
+    if on and (start or end):
+        raise click.UsageError("Give --date, or --start/--end, not both.", ctx)
     start, end = (on, on) if on else (start, end)
     if region is not None:
         return emit(region.areas(ctx, sources, start, end), fmt)
@@ -75,61 +90,123 @@ def areas(ctx, sources, layers, on, start, end, region, fmt):
 
 
 @cli.command("change")
-@click.option("--from", "start", required=True, help="Start date (YYYY-MM-DD).")
-@click.option("--to", "end", required=True, help="End date (YYYY-MM-DD).")
+@click.option("--from", "start", type=DATE, required=True, help="Start date (YYYY-MM-DD).")
+@click.option("--to", "end", type=DATE, required=True, help="End date (YYYY-MM-DD).")
 @analysis_options
 @click.option("--polygons", type=click.Path(dir_okay=False), default=None,
-              help="Also write the gained/lost polygons to this GeoJSON file.")
+              help="Also write the gained/lost polygons to this file (.geojson or .gpkg), "
+                   "as --output FILE.geojson does.")
+@click.option("--min-area-km2", type=click.FloatRange(0), default=SLIVER_KM2,
+              show_default=True,
+              help="Polygon files leave out pieces smaller than this (slivers; their "
+                   "number and total area are on each feature and on stderr).")
 @region_options
-@format_option()
+@format_option(polygons=True)
 @click.pass_context
 def change_command(ctx, start, end, source, preset, gap_policy, max_gap_days, on_glitch,
-                   polygons, region, fmt):
+                   polygons, min_area_km2, region, fmt):
     """Compare two dates: totals, net change, gross gained and gross lost.
 
+    With --output FILE.geojson (or .gpkg) or --polygons FILE: the territory gained and
+    lost, one dissolved feature per class, each with the snapshot dates used, source,
+    preset, exact, area_km2, area_mi2 and the credit line.
+
     Example: frontline change --from 2024-09-29 --to 2024-10-26 --source isw
+    --output gained_lost.geojson
     """
+    check_order(ctx, "start", "end")
+    if polygons and file_format(polygons) not in ("geojson", "gpkg"):  # before any work
+        raise click.UsageError(f"--polygons {polygons}: polygons are written as .geojson "
+                               "or .gpkg.", ctx)
     result = change(get_history(ctx, source, region), start, end, source=source, preset=preset,
                     gap_policy=gap_policy, max_gap_days=max_gap_days, on_glitch=on_glitch)
+
+    def shapes():
+        return change_polygons(result, min_area_km2=min_area_km2)
+
     if polygons:
-        if result.gained is None:
-            raise click.ClickException(
-                "No polygons for one of the dates (area table or interpolation): "
-                "--polygons needs polygon snapshots on both dates.")
-        write_atomic(polygons, result.polygons().to_json(drop_id=True, default=str))
+        write_polygon_file(polygons, shapes())
     if region is not None:
-        return emit(region.breakdown(result, ctx.obj["data_dir"]), fmt)
-    emit(result.to_frame(), fmt)
+        return emit(region.breakdown(result, ctx.obj["data_dir"]), fmt, polygons=shapes)
+    emit(result.to_frame(), fmt, polygons=shapes)
 
 
 @cli.command()
-@click.option("--start", default=None, help="First month, YYYY-MM.")
-@click.option("--end", default=None, help="Last month, YYYY-MM.")
-@click.option("--through", default=None,
+@click.option("--start", type=MONTH, default=None, help="First month, YYYY-MM.")
+@click.option("--end", type=MONTH, default=None, help="Last month, YYYY-MM.")
+@click.option("--through", type=DATE, default=None,
               help="End the last month early on this date (e.g. 2024-10-27).")
 @analysis_options
-@click.option("--output", type=click.Path(dir_okay=False), default=None,
-              help="Write the table to this file instead of stdout.")
 @region_options
 @format_option()
 @click.pass_context
 def monthly(ctx, start, end, through, source, preset, gap_policy, max_gap_days, on_glitch,
-            output, region, fmt):
+            region, fmt):
     """The monthly table: net, gained and lost km²/mi², with the snapshots used.
 
     A month's figure is total(last day) − total(last day of the previous month).
+
+    Example: frontline monthly --start 2024-08 --end 2024-10 --through 2024-10-27
+    --gap-policy interpolate --output monthly.csv
     """
+    check_order(ctx, "start", "end")
     monthly_table = monthly_gains if region is None else functools.partial(
         region.monthly, data_dir=ctx.obj["data_dir"])
     table = monthly_table(get_history(ctx, source, region), start=start, end=end, through=through,
                           source=source, preset=preset, gap_policy=gap_policy,
                           max_gap_days=max_gap_days, on_glitch=on_glitch)
-    if output:
-        from frontline.io.writers import format_table
+    emit(table, fmt)
 
-        write_atomic(output, format_table(table, fmt))
+
+@cli.command("brief")
+@click.option("--month", type=MONTH, required=True, help="The month, YYYY-MM.")
+@click.option("--since", type=MONTH, default=None,
+              help="First month of the ranking (default: the first the data covers).")
+@click.option("--source", type=click.Choice(["isw", "isw-areas", "deepstate"]), default=None,
+              help="The month's figure from one input (default: ISW polygons, else the "
+                   "ISW area table).")
+@click.option("--preset", type=click.Choice(list(PRESETS)), default=None,
+              help="Layers a total counts (default afp for ISW, deepstate for DeepState).")
+@click.option("--gap-policy", type=click.Choice(GAP_POLICIES), default="error",
+              show_default=True, help="A month end without snapshot: fail, use the previous "
+                                      "snapshot, or interpolate (the text says so).")
+@click.option("--max-offset-days", type=click.IntRange(0), default=3, show_default=True,
+              help="How far before a month end a polygon map may be to stand for it.")
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown",
+              show_default=True, help="The paragraph and its tables as Markdown or JSON.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+              help="Write to this file (.md or .json; atomically) instead of stdout.")
+@click.pass_context
+def brief_command(ctx, month, since, source, preset, gap_policy, max_offset_days, fmt,
+                  output):
+    """The month in a short sourced paragraph, with the tables behind every number.
+
+    Net and gross km² and mi², the month's rank among all months since the data begins,
+    the oblasts and raions where most of it happened, the towns the front came closest
+    to, what is inexact and why, and the credit line.
+
+    Example: frontline brief --month 2024-11 --output brief_2024-11.md
+    """
+    from frontline.brief import month_brief
+
+    check_order(ctx, "since", "month")
+    if output:
+        suffix = output.rsplit(".", 1)[-1].lower() if "." in output else ""
+        if suffix not in ("md", "json"):
+            raise click.UsageError(f"--output {output}: a brief is written as .md or .json.",
+                                   ctx)
+        fmt = "json" if suffix == "json" else "markdown"
+    sources = ["isw", "isw-areas", "deepstate"] if source is None else [source, "deepstate"]
+    history = get_history(ctx, sources=list(dict.fromkeys(sources)), region=True)
+    result = month_brief(history, month, source=source, preset=preset, gap_policy=gap_policy,
+                         since=since, max_offset_days=max_offset_days,
+                         data_dir=ctx.obj["data_dir"])
+    text = result.to_json() if fmt == "json" else result.to_markdown()
+    if output:
+        write_atomic(output, text)
+        click.echo(f"wrote {output}", err=True)
     else:
-        emit(table, fmt)
+        click.echo(text, nl=False)
 
 
 @cli.command()
@@ -141,6 +218,7 @@ def coverage(ctx, sources, fmt):
     """What the data holds: per source and layer, first and last date, dates, gaps, glitches.
 
     Example: frontline coverage --source isw-areas --format markdown
+    (or --output coverage.xlsx)
     """
     history = get_history(ctx, sources=sources or list(SOURCES))
     table = history.coverage()

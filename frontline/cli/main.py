@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 import sys
 import warnings
+from dataclasses import dataclass
 
 import click
 import pandas as pd
+from click.core import ParameterSource
 
 from frontline import __version__
 from frontline.errors import (
@@ -15,10 +19,20 @@ from frontline.errors import (
     FrontlineError,
     FrontlineWarning,
     InvalidArgumentError,
+    short_message,
 )
 from frontline.history import load
 from frontline.io.readers import DEEPSTATE_LAG_DAYS
-from frontline.io.writers import FORMATS, format_table
+from frontline.io.writers import (
+    DECIMALS,
+    FORMATS,
+    POLYGON_FORMATS,
+    file_format,
+    format_table,
+    reader_columns,
+    write_polygons,
+    write_table,
+)
 from frontline.sources.archive import load_history
 from frontline.sources.fetch import ensure_data
 
@@ -30,7 +44,19 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 class _Group(click.Group):
     """A FrontlineError becomes one clear line and exit code 1 (no traceback); any other
     exception is a bug in frontline: its traceback is shown, with a line saying so.
+
+    A long message is cut to its first items and a count (:func:`short_message`; ``-v``
+    shows it whole). The group's options are accepted after a subcommand too
+    (``frontline monthly -q --data-dir DIR``): :func:`_accept_group_options`.
     """
+
+    group_class = type  # subgroups (snapshot, archive) behave the same
+
+    def get_command(self, ctx, cmd_name):
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            _accept_group_options(command, ctx.find_root().command)
+        return command
 
     def invoke(self, ctx):
         try:
@@ -43,7 +69,9 @@ class _Group(click.Group):
                 warnings.showwarning = _show_warning
                 return super().invoke(ctx)
         except FrontlineError as err:
-            raise click.ClickException(str(err)) from err
+            verbose = ctx.find_root().params.get("verbose")
+            raise click.ClickException(str(err) if verbose else short_message(str(err))) \
+                from err
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception:
@@ -73,26 +101,223 @@ def cli(ctx, data_dir, archive, as_of, deepstate_lag, verbose, quiet, debug):
     """Measure territorial change in Ukraine from ISW/CTP and DeepStateMap polygons.
 
     Data: ISW and AEI's Critical Threats Project; DeepStateMap. frontline never ships
-    their files: point it at yours with --data-dir or FRONTLINE_DATA_DIR.
+    their files: point it at yours with --data-dir or FRONTLINE_DATA_DIR. These options
+    may also follow the command (frontline monthly -q --data-dir DIR).
+
+    Example: frontline --data-dir ../shared/data monthly --start 2024-08 --end 2024-10
     """
     level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[
         min(verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s: %(message)s", stream=sys.stderr)
+    logging.getLogger().setLevel(level)  # also when given again after the command
     ctx.ensure_object(dict)
     ctx.obj.update(data_dir=data_dir, archive=archive, as_of=as_of, progress=not quiet,
                    deepstate_lag=deepstate_lag,
                    debug=debug)
 
 
-def format_option(default="table"):
-    """The ``--format`` option every table command takes."""
-    return click.option("--format", "fmt", type=click.Choice(FORMATS), default=default,
-                        show_default=True, help="Output format.")
+def _accept_group_options(command: click.Command, group: click.Command) -> None:
+    """Let ``command`` take the group's options too (hidden in its --help).
+
+    Each copy stores its value in the group's parameters and re-runs the group's
+    callback, so ``frontline monthly -q`` means ``frontline -q monthly``. An option the
+    command has itself (``archive status --archive``) keeps the command's meaning.
+    """
+    if getattr(command, "_frontline_group_options", False) or command is group:
+        return
+    command._frontline_group_options = True
+    taken = {opt for param in command.params for opt in [*param.opts, *param.secondary_opts]}
+    for param in group.params:
+        if (not isinstance(param, click.Option) or param.hidden or param.name == "version"
+                or taken & {*param.opts, *param.secondary_opts}):
+            continue
+        kind = ({"count": True} if param.count else {"is_flag": True} if param.is_flag
+                else {"type": param.type})
+        command.params.append(click.Option([param.name, *param.opts], **kind, hidden=True,
+                                           expose_value=False, callback=_group_option_later,
+                                           help=param.help))
 
 
-def emit(frame: pd.DataFrame, fmt: str) -> None:
-    """Print a table on stdout in ``fmt`` (data on stdout, logs on stderr)."""
-    click.echo(format_table(frame, fmt), nl=False)
+def _group_option_later(ctx, param, value):
+    if ctx.get_parameter_source(param.name) in (None, ParameterSource.DEFAULT):
+        return
+    root = ctx.find_root()
+    root.params[param.name] = value
+    root.invoke(root.command.callback, **root.params)
+    if param.name == "quiet" and value:
+        warnings.simplefilter("ignore", CopiesDisagreeWarning)
+
+
+# ------------------------------------------------------------------ option values
+
+
+class DateType(click.ParamType):
+    """A calendar date ``YYYY-MM-DD`` (``month=True``: a month ``YYYY-MM``), checked when
+    the command line is read, so a bad value names its option.
+    """
+
+    name = "date"
+
+    def __init__(self, *, month: bool = False):
+        self.month = month
+        self.name = "month" if month else "date"
+
+    def convert(self, value, param, ctx):
+        """The value as ``YYYY-MM-DD`` (``YYYY-MM``) text; a usage error otherwise."""
+        if value is None:
+            return None
+        text = str(value).strip()
+        form, example = ("YYYY-MM", "2024-10") if self.month else ("YYYY-MM-DD", "2024-10-31")
+        pattern = r"\d{4}-\d{2}" if self.month else r"\d{4}-\d{2}-\d{2}"
+        if not re.fullmatch(pattern, text):
+            self.fail(f"{value!r} is not a {self.name}: give {form}, e.g. {example}.", param, ctx)
+        try:
+            pd.Period(text, "M") if self.month else pd.Timestamp(text)
+        except ValueError:
+            self.fail(f"{value!r} is not a real {self.name} ({form}).", param, ctx)
+        return text
+
+
+DATE = DateType()
+MONTH = DateType(month=True)
+
+
+def check_order(ctx, first: str, last: str) -> None:
+    """Refuse ``first`` later than ``last`` (two parameter names of the command), naming
+    both options: ``--start 2024-10 is after --end 2024-09``.
+    """
+    start, end = ctx.params.get(first), ctx.params.get(last)
+    if start is None or end is None or str(start) <= str(end):
+        return
+    names = {p.name: p.opts[0] for p in ctx.command.params}
+    raise click.UsageError(f"{names[first]} {start} is after {names[last]} {end}: give the "
+                           "earlier date first.", ctx)
+
+
+# ------------------------------------------------------------------ output
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """What the output options of :func:`format_option` asked for."""
+
+    output: str | None = None
+    columns: tuple = ()
+    all_columns: bool = False
+    full_precision: bool = False
+    crs: str | None = None
+
+    @property
+    def decimals(self):
+        """Decimals kept (None: full precision)."""
+        return None if self.full_precision else DECIMALS
+
+
+_OUTPUT = "frontline.output"
+
+
+def format_option(default="table", *, polygons: bool = False):
+    """The output options every table command takes, in one decorator.
+
+    ``--format`` (the terminal format), ``--output FILE`` (a file instead, its format
+    from the extension: :data:`frontline.io.writers.FILE_FORMATS`, polygons
+    ``.geojson``/``.gpkg``), ``--columns``/``--all-columns`` and ``--full-precision``;
+    with ``polygons=True`` also ``--crs`` (reproject a polygon file). The command
+    receives only ``fmt``; :func:`emit` reads the rest.
+    """
+    def decorate(func):
+        @functools.wraps(func)
+        def wrapper(*args, output, columns, all_columns, full_precision, crs=None, **kwargs):
+            ctx = click.get_current_context()
+            if output:
+                kind = file_format(output)  # an unknown extension fails before any work
+                if (ctx.get_parameter_source("fmt") == ParameterSource.COMMANDLINE
+                        and kind != kwargs["fmt"]):
+                    raise click.UsageError(f"--format {kwargs['fmt']} and --output {output} "
+                                           f"({kind}) disagree: give one of them.", ctx)
+                if kind in ("geojson", "gpkg") and not polygons:
+                    raise click.UsageError(
+                        f"--output {output}: `{ctx.info_name}` prints a table, not polygons; "
+                        "write .csv, .json, .parquet or .xlsx.", ctx)
+            if crs is not None and not (output and file_format(output) in ("geojson", "gpkg")):
+                raise click.UsageError("--crs reprojects a polygon file: give --output "
+                                       "FILE.gpkg too.", ctx)
+            if columns is not None and all_columns:
+                raise click.UsageError("Give --columns or --all-columns, not both.", ctx)
+            names = tuple(c.strip() for c in columns.split(",") if c.strip()) if columns else ()
+            ctx.meta[_OUTPUT] = OutputSpec(output, names, all_columns, full_precision, crs)
+            return func(*args, **kwargs)
+
+        options = [
+            click.option("--format", "fmt", type=click.Choice(FORMATS), default=default,
+                         show_default=True, help="Output format on stdout."),
+            click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+                         help="Write to this file instead of stdout (atomically); the format "
+                              "from the extension: .csv .json .parquet .xlsx .md .txt"
+                              + (", polygons .geojson .gpkg." if polygons else ".")),
+            click.option("--columns", default=None,
+                         help="Only these columns, comma-separated, in this order."),
+            click.option("--all-columns", is_flag=True,
+                         help="Every column, including how each figure was computed "
+                              "(inputs, totals, gap policy, 50 % band)."),
+            click.option("--full-precision", is_flag=True,
+                         help=f"Keep every digit (default: areas, distances and percentages "
+                              f"to {DECIMALS} decimals, other numbers to 6)."),
+        ]
+        if polygons:
+            options.append(click.option(
+                "--crs", default=None,
+                help="Reproject the polygon file, e.g. EPSG:3857 or EPSG:6381 (.gpkg only; "
+                     "GeoJSON is WGS84). Areas stay geodesic."))
+        for option in reversed(options):
+            wrapper = option(wrapper)
+        return wrapper
+
+    return decorate
+
+
+def output_spec() -> OutputSpec:
+    """The output options of the running command (defaults outside a command)."""
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get(_OUTPUT, OutputSpec()) if ctx is not None else OutputSpec()
+
+
+def emit(frame: pd.DataFrame, fmt: str, *, polygons=None) -> None:
+    """Print a table on stdout in ``fmt``, or write it (or ``polygons``) to ``--output``.
+
+    ``polygons`` is a GeoDataFrame, or a function returning one, written when
+    ``--output`` names a polygon file; its ``attrs["dropped"]`` (slivers left out) is
+    reported on stderr. Data on stdout, logs on stderr.
+    """
+    spec = output_spec()
+    if spec.output is None:
+        table = reader_columns(frame, spec.columns, all_columns=spec.all_columns)
+        click.echo(format_table(table, fmt, decimals=spec.decimals), nl=False)
+        return
+    if f".{file_format(spec.output)}" in POLYGON_FORMATS:
+        if polygons is None and "geometry" in getattr(frame, "columns", ()):
+            polygons = frame
+        shapes = polygons() if callable(polygons) else polygons
+        if shapes is None:
+            raise InvalidArgumentError(f"--output {spec.output}: no polygons to write.")
+        write_polygon_file(spec.output, shapes, crs=spec.crs, decimals=spec.decimals)
+        return
+    table = reader_columns(frame, spec.columns, all_columns=spec.all_columns)
+    write_table(spec.output, table, decimals=spec.decimals)
+    click.echo(f"wrote {spec.output}: {len(table)} row(s)", err=True)
+
+
+def write_polygon_file(path, shapes, *, crs=None, decimals=DECIMALS) -> None:
+    """Write polygons (:func:`frontline.io.writers.write_polygons`) and say on stderr what
+    was written and which slivers were left out (``shapes.attrs["dropped"]``).
+    """
+    write_polygons(path, shapes, crs=crs, decimals=decimals)
+    click.echo(f"wrote {path}: {len(shapes)} feature(s)", err=True)
+    threshold = shapes.attrs.get("min_area_km2")
+    for kind, (parts, km2) in shapes.attrs.get("dropped", {}).items():
+        if parts:
+            click.echo(f"  {kind}: {parts} piece(s) under {threshold} km² left out, "
+                       f"{km2:.4f} km² in all", err=True)
 
 
 def main(argv=None) -> None:

@@ -1,16 +1,127 @@
-"""Writing tables to the terminal or files: csv, json, table, markdown."""
+"""Writing tables and polygons: terminal formats, files by extension, atomic writes.
+
+Every file frontline writes goes through :func:`write_atomic` (bytes or text) or
+:func:`atomic_path` (a writer that needs a path, e.g. GeoPackage): the data is written
+to a temporary ``.<name>.<random>.part`` file in the target's folder, flushed to disk
+(``fsync``), renamed over the target, and the folder itself is synced, so a crash leaves
+either the old file or the new one, never half of one. Temporary files left by a run that
+was killed are removed by the next write into that folder once they are older than
+:data:`STALE_TEMP_SECONDS` (a younger one may belong to a run still writing) and logged.
+
+Numbers in tables are rounded (:func:`round_table`): columns measured in km², mi², km or
+mi, and percentages, to :data:`DECIMALS` decimals (0.01 km² is one hectare); other
+decimal columns (coordinates) to :data:`OTHER_DECIMALS`. ``decimals=None`` keeps full
+precision.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
 import os
-import tempfile
+import re
+import secrets
+import time
 from pathlib import Path
 
 import pandas as pd
 
 from frontline.errors import InvalidArgumentError
 
+__all__ = [
+    "DECIMALS",
+    "DETAIL_COLUMNS",
+    "FILE_FORMATS",
+    "FORMATS",
+    "OTHER_DECIMALS",
+    "POLYGON_FORMATS",
+    "STALE_TEMP_SECONDS",
+    "atomic_path",
+    "clean_stale_temps",
+    "file_format",
+    "format_table",
+    "reader_columns",
+    "round_table",
+    "write_atomic",
+    "write_polygons",
+    "write_table",
+]
+
+log = logging.getLogger(__name__)
+
+#: Formats printed on the terminal (``--format``).
 FORMATS = ("csv", "json", "table", "markdown")
+
+#: Table files by extension (``--output``).
+FILE_FORMATS = {".csv": "csv", ".json": "json", ".parquet": "parquet", ".xlsx": "xlsx",
+                ".md": "markdown", ".txt": "table"}
+
+#: Polygon files by extension, and the OGR driver writing each.
+POLYGON_FORMATS = {".geojson": "GeoJSON", ".gpkg": "GPKG"}
+
+#: Decimals kept for areas (km², mi²), distances (km, mi) and percentages.
+DECIMALS = 2
+
+#: Decimals kept for any other decimal column (coordinates: 1e-6° is about 0.1 m).
+OTHER_DECIMALS = 6
+
+#: Columns a table keeps only with ``--all-columns`` (or ``--columns``): how a figure was
+#: computed in more detail than a reader needs (each row still names its snapshots,
+#: source, preset and whether it is exact).
+DETAIL_COLUMNS = ("start_input", "end_input", "gap_policy", "uncertainty_km2",
+                  "total_start_km2", "total_end_km2", "gained_mi2", "lost_mi2")
+
+#: A temporary file of an interrupted write older than this (seconds) is removed.
+STALE_TEMP_SECONDS = 3600
+
+_UNIT_COLUMN = re.compile(r"(_km2|_mi2|_km|_mi|_pct)$")
+_TEMP = re.compile(r"^\..+\.[0-9a-f]{12}\.part$")
+
+
+def round_table(frame: pd.DataFrame, decimals: int | None = DECIMALS) -> pd.DataFrame:
+    """Round a table's decimal columns for publication (a copy; ``None``: unchanged).
+
+    Columns ending in ``_km2``, ``_mi2``, ``_km``, ``_mi`` or ``_pct`` get ``decimals``
+    decimals; other float columns :data:`OTHER_DECIMALS` (or ``decimals`` if larger).
+
+    Examples
+    --------
+    >>> round_table(pd.DataFrame({"net_km2": [145.72000000000116], "lat": [48.2829384756]}))
+       net_km2        lat
+    0   145.72  48.282938
+    """
+    frame = frame.copy()
+    if decimals is None:
+        return frame
+    for column in frame.columns:
+        if pd.api.types.is_float_dtype(frame[column]):
+            keep = decimals if _UNIT_COLUMN.search(str(column)) else max(OTHER_DECIMALS,
+                                                                          decimals)
+            frame[column] = frame[column].round(keep)
+    return frame
+
+
+def reader_columns(frame: pd.DataFrame, columns=None, *, all_columns: bool = False
+                   ) -> pd.DataFrame:
+    """The columns to show: ``columns`` if given, all with ``all_columns``, else every
+    column but :data:`DETAIL_COLUMNS`.
+
+    Raises
+    ------
+    InvalidArgumentError
+        A name in ``columns`` the table does not have (the message lists those it has).
+    """
+    if columns:
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise InvalidArgumentError(
+                f"--columns: no column {', '.join(map(repr, missing))} in this table; it has "
+                f"{', '.join(map(str, frame.columns))}.")
+        return frame[list(columns)]
+    if all_columns:
+        return frame
+    return frame[[c for c in frame.columns if c not in DETAIL_COLUMNS]]
 
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
@@ -23,13 +134,20 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(frame.drop(columns=geometry_columns))
 
 
-def format_table(frame: pd.DataFrame, fmt: str = "table", *, floatfmt: str = ".2f") -> str:
-    """Render a table as text in one of :data:`FORMATS`."""
-    frame = _plain(frame)
+def format_table(frame: pd.DataFrame, fmt: str = "table", *, floatfmt: str = ".2f",
+                 decimals: int | None = DECIMALS) -> str:
+    """Render a table as text in one of :data:`FORMATS`.
+
+    ``csv`` and ``json`` hold plain numbers (no thousands separators), rounded by
+    :func:`round_table` (``decimals=None``: full precision); ``table`` and ``markdown``
+    are for reading.
+    """
+    frame = round_table(_plain(frame), decimals)
     if fmt == "csv":
         return frame.to_csv(index=False)
     if fmt == "json":
-        return frame.to_json(orient="records", indent=2, force_ascii=False) + "\n"
+        return frame.to_json(orient="records", indent=2, force_ascii=False,
+                             double_precision=15) + "\n"
     if fmt == "markdown":
         return frame.to_markdown(index=False, floatfmt=floatfmt) + "\n"
     if fmt == "table":
@@ -40,27 +158,182 @@ def format_table(frame: pd.DataFrame, fmt: str = "table", *, floatfmt: str = ".2
     raise InvalidArgumentError(f"Unknown format {fmt!r}: choose one of {', '.join(FORMATS)}.")
 
 
-def write_atomic(path, data: str | bytes) -> Path:
-    """Write a file through a temporary name in the same folder, then rename it into place."""
+def file_format(path) -> str:
+    """The format a file name asks for: a key of :data:`FILE_FORMATS` values, or
+    ``"geojson"``/``"gpkg"`` for polygons.
+
+    Raises
+    ------
+    InvalidArgumentError
+        An extension frontline does not write (the message lists those it does).
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix in FILE_FORMATS:
+        return FILE_FORMATS[suffix]
+    if suffix in POLYGON_FORMATS:
+        return suffix[1:]
+    raise InvalidArgumentError(
+        f"--output {path}: unknown extension {suffix or '(none)'!r}; tables are written as "
+        f"{' '.join(FILE_FORMATS)}, polygons as {' '.join(POLYGON_FORMATS)}.")
+
+
+def write_table(path, frame: pd.DataFrame, *, decimals: int | None = DECIMALS) -> Path:
+    """Write a table to ``path`` atomically, the format taken from the extension.
+
+    ``.csv``, ``.json``, ``.md``, ``.txt`` as :func:`format_table`; ``.parquet`` (typed
+    columns); ``.xlsx`` (needs openpyxl: ``pip install frontline[excel]``). Dates are
+    written as ``YYYY-MM-DD``; numbers rounded by :func:`round_table`.
+    """
+    fmt = file_format(path)
+    if fmt in ("geojson", "gpkg"):
+        raise InvalidArgumentError(
+            f"--output {path}: this command writes a table, not polygons; use .csv, .json, "
+            ".parquet or .xlsx.")
+    if fmt in FORMATS:
+        return write_atomic(path, format_table(frame, fmt, decimals=decimals))
+    plain = round_table(_plain(frame), decimals)
+    buffer = io.BytesIO()
+    if fmt == "parquet":
+        plain.to_parquet(buffer, index=False)
+    else:
+        try:
+            import openpyxl  # noqa: F401
+        except ImportError as err:
+            raise InvalidArgumentError(
+                f"--output {path}: writing .xlsx needs openpyxl (pip install "
+                "'frontline[excel]'); or write .csv, which Excel opens too.") from err
+        plain.to_excel(buffer, index=False, engine="openpyxl")
+    return write_atomic(path, buffer.getvalue())
+
+
+def write_polygons(path, frame, *, crs=None, decimals: int | None = DECIMALS) -> Path:
+    """Write a GeoDataFrame to ``.geojson`` or ``.gpkg`` atomically (pyogrio).
+
+    Attributes are rounded as :func:`round_table`; ``crs`` reprojects first (GeoPackage
+    only: GeoJSON is WGS84 by its standard, RFC 7946, and web tools such as Datawrapper
+    read nothing else).
+    """
+    import pyogrio
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = "wb" if isinstance(data, bytes) else "w"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a normal file is wanted
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    suffix = path.suffix.lower()
+    if suffix not in POLYGON_FORMATS:
+        raise InvalidArgumentError(
+            f"--output {path}: polygons are written as .geojson or .gpkg, not "
+            f"{suffix or '(none)'}.")
+    if crs is not None:
+        if suffix == ".geojson":
+            raise InvalidArgumentError(
+                f"--crs {crs}: GeoJSON is always WGS84 (EPSG:4326, RFC 7946); write a .gpkg "
+                "to reproject.")
+        try:
+            frame = frame.to_crs(crs)
+        except Exception as err:  # pyproj raises CRSError, a ValueError
+            raise InvalidArgumentError(f"--crs {crs}: not a CRS pyproj knows ({err}).") from err
+    plain = round_table(frame, decimals)
+    for column in plain.columns:
+        if pd.api.types.is_datetime64_any_dtype(plain[column]):
+            plain[column] = plain[column].dt.strftime("%Y-%m-%d")
+    options = {"RFC7946": "YES"} if suffix == ".geojson" else {}
+    with atomic_path(path) as tmp:
+        pyogrio.write_dataframe(plain, tmp, driver=POLYGON_FORMATS[suffix],
+                                layer=path.stem if suffix == ".gpkg" else None, **options)
     return path
+
+
+def write_atomic(path, data: str | bytes) -> Path:
+    r"""Write a file through a temporary name in the same folder, then rename it into place.
+
+    The temporary file is synced to disk before the rename and the folder after it; on
+    any error it is removed and the target is left as it was.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> write_atomic(folder / "a.csv", "x\n1\n").read_text()
+    'x\n1\n'
+    >>> [p.name for p in folder.iterdir()]
+    ['a.csv']
+    """
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        handle.write(data if isinstance(data, bytes) else data.encode("utf-8"))
+    return Path(path)
+
+
+@contextlib.contextmanager
+def atomic_path(path):
+    """A temporary path to write ``path`` through: renamed into place (with ``fsync`` of
+    the file and the folder) when the block ends, removed if it raises.
+
+    For writers that need a file name (GeoPackage, a library's ``to_file``); the
+    temporary name is ``.<name>.<12 hex>.part`` in the target's folder, so the rename
+    never crosses file systems.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise InvalidArgumentError(f"{path} is a folder: give a file name to write to.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    clean_stale_temps(path.parent)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.part")
+    try:
+        yield tmp
+        _fsync_file(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+        _fsync_dir(path.parent)
+    finally:
+        for leftover in (tmp, *tmp.parent.glob(tmp.name + "-*")):  # e.g. SQLite's -journal
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+
+
+def clean_stale_temps(folder, *, older_than: float = STALE_TEMP_SECONDS) -> list[Path]:
+    """Remove the temporary files interrupted writes left in ``folder``; return them.
+
+    Only frontline's own ``.<name>.<12 hex>.part`` files older than ``older_than``
+    seconds are touched (a younger one may belong to a run still writing); each removal
+    is logged on stderr.
+    """
+    removed = []
+    folder = Path(folder)
+    if not folder.is_dir():
+        return removed
+    now = time.time()
+    for candidate in folder.iterdir():
+        if not _TEMP.match(candidate.name) or not candidate.is_file():
+            continue
+        try:
+            if now - candidate.stat().st_mtime < older_than:
+                continue
+            candidate.unlink()
+        except OSError:  # gone meanwhile, or not ours to remove: leave it
+            continue
+        log.warning("removed %s, left by an interrupted write", candidate)
+        removed.append(candidate)
+    return removed
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename durable (POSIX); folders cannot be opened for syncing on Windows."""
+    if os.name != "posix":  # pragma: no cover
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
-
-
-__all__ = ["FORMATS", "format_table", "write_atomic"]

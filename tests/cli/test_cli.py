@@ -25,7 +25,7 @@ def test_version():
 def test_monthly_csv_reproduces_afp(data_dir):
     result = run("--data-dir", str(data_dir), "monthly", "--start", "2024-08", "--end",
                  "2024-10", "--through", "2024-10-27", "--gap-policy", "interpolate",
-                 "--format", "csv")
+                 "--format", "csv", "--all-columns")
     assert result.exit_code == 0, result.output
     table = pd.read_csv(io.StringIO(result.stdout))  # data on stdout, warnings on stderr
     for column in ("period", "start_date", "end_date", "start_snapshot", "end_snapshot",
