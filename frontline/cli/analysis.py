@@ -115,7 +115,7 @@ def change_command(ctx, start, end, source, preset, gap_policy, max_gap_days, on
     --output gained_lost.geojson
     """
     check_order(ctx, "start", "end")
-    if polygons and file_format(polygons) not in ("geojson", "gpkg"):  # before any work
+    if polygons and file_format(polygons, option="--polygons") not in ("geojson", "gpkg"):
         raise click.UsageError(f"--polygons {polygons}: polygons are written as .geojson "
                                "or .gpkg.", ctx)
     result = change(get_history(ctx, source, region), start, end, source=source, preset=preset,

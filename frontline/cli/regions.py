@@ -16,7 +16,15 @@ import shapely
 
 from frontline.boundaries import LEVELS, area_from_spec, load_units
 from frontline.changes import GAP_POLICIES
-from frontline.cli.main import cli, emit, format_option, get_history, prepare_data
+from frontline.cli.main import (
+    DATE,
+    check_order,
+    cli,
+    emit,
+    format_option,
+    get_history,
+    prepare_data,
+)
 from frontline.layers import PRESETS
 from frontline.regions import area_series, breakdown, distance_series, monthly_by_unit
 
@@ -98,13 +106,16 @@ def region_options(func):
               help="Units to list (default raion; with --area, the area itself).")
 @click.option("--area", multiple=True,
               help="Only units inside this area (a unit name or code; repeatable).")
-@format_option()
+@format_option(polygons=True)
 @click.pass_context
 def units_command(ctx, level, area, fmt):
     """List administrative units: code, names and geodesic land area (area_km2).
 
     Raions and oblasts cover Ukraine (no Sevastopol in the OSM data); hromadas exist
-    for Donetsk, Luhansk, Kharkiv, Zaporizhzhia and Kherson oblasts only.
+    for Donetsk, Luhansk, Kharkiv, Zaporizhzhia and Kherson oblasts only. With
+    --output FILE.gpkg (or .geojson) the units' outlines are written too.
+
+    Example: frontline units --level raion --area "Donetsk oblast" --output raions.gpkg
     """
     prepare_data(ctx, [], region=True)  # boundaries: fetched when no data dir is set
     data_dir = ctx.obj["data_dir"]
@@ -117,7 +128,7 @@ def units_command(ctx, level, area, fmt):
             shapely.prepare(outline)
             points = table.geometry.representative_point().values
             table = table[shapely.contains(outline, points)]
-    emit(pd.DataFrame(table.drop(columns="geometry")), fmt)
+    emit(table, fmt)
 
 
 @cli.command("distance")
@@ -126,9 +137,9 @@ def units_command(ctx, level, area, fmt):
               show_default=True, help="Source of the controlled area.")
 @click.option("--preset", type=click.Choice(list(PRESETS)), default=None,
               help="Layers measured (default afp for ISW, deepstate for DeepState).")
-@click.option("--from", "start", default=None, help="First date (YYYY-MM-DD).")
-@click.option("--to", "end", default=None, help="Last date (YYYY-MM-DD).")
-@click.option("--date", "dates", multiple=True,
+@click.option("--from", "start", type=DATE, default=None, help="First date (YYYY-MM-DD).")
+@click.option("--to", "end", type=DATE, default=None, help="Last date (YYYY-MM-DD).")
+@click.option("--date", "dates", type=DATE, multiple=True,
               help="Only this date (repeatable); --gap-policy decides for missing ones.")
 @click.option("--gap-policy", type=click.Choice(GAP_POLICIES[:2]), default="error",
               show_default=True, help="A --date without snapshot: fail or use the previous.")
@@ -138,7 +149,11 @@ def distance_command(ctx, town, source, preset, start, end, dates, gap_policy, f
     """Shortest geodesic distance from a town to the controlled area, one row per date.
 
     0 when the town is inside the controlled area.
+
+    Example: frontline distance --town Pokrovsk --source deepstate --from 2024-08-01
+    --to 2024-11-01 --output pokrovsk.csv
     """
+    check_order(ctx, "start", "end")
     history = get_history(ctx, source, region=True)
     table = distance_series(history, town, source=source, preset=preset, start=start,
                             end=end, dates=list(dates) or None, gap_policy=gap_policy,

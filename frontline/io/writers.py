@@ -2,7 +2,7 @@
 
 Every file frontline writes goes through :func:`write_atomic` (bytes or text) or
 :func:`atomic_path` (a writer that needs a path, e.g. GeoPackage): the data is written
-to a temporary ``.<name>.<random>.part`` file in the target's folder, flushed to disk
+to a temporary ``.<name>.<random>.part<suffix>`` file in the target's folder, flushed to disk
 (``fsync``), renamed over the target, and the folder itself is synced, so a crash leaves
 either the old file or the new one, never half of one. Temporary files left by a run that
 was killed are removed by the next write into that folder once they are older than
@@ -76,7 +76,7 @@ DETAIL_COLUMNS = ("start_input", "end_input", "gap_policy", "uncertainty_km2",
 STALE_TEMP_SECONDS = 3600
 
 _UNIT_COLUMN = re.compile(r"(_km2|_mi2|_km|_mi|_pct)$")
-_TEMP = re.compile(r"^\..+\.[0-9a-f]{12}\.part$")
+_TEMP = re.compile(r"^\..+\.[0-9a-f]{12}\.part(\.[A-Za-z0-9]+)?$")
 
 
 def round_table(frame: pd.DataFrame, decimals: int | None = DECIMALS) -> pd.DataFrame:
@@ -158,7 +158,7 @@ def format_table(frame: pd.DataFrame, fmt: str = "table", *, floatfmt: str = ".2
     raise InvalidArgumentError(f"Unknown format {fmt!r}: choose one of {', '.join(FORMATS)}.")
 
 
-def file_format(path) -> str:
+def file_format(path, *, option: str = "--output") -> str:
     """The format a file name asks for: a key of :data:`FILE_FORMATS` values, or
     ``"geojson"``/``"gpkg"`` for polygons.
 
@@ -173,7 +173,7 @@ def file_format(path) -> str:
     if suffix in POLYGON_FORMATS:
         return suffix[1:]
     raise InvalidArgumentError(
-        f"--output {path}: unknown extension {suffix or '(none)'!r}; tables are written as "
+        f"{option} {path}: unknown extension {suffix or '(none)'!r}; tables are written as "
         f"{' '.join(FILE_FORMATS)}, polygons as {' '.join(POLYGON_FORMATS)}.")
 
 
@@ -267,15 +267,16 @@ def atomic_path(path):
     the file and the folder) when the block ends, removed if it raises.
 
     For writers that need a file name (GeoPackage, a library's ``to_file``); the
-    temporary name is ``.<name>.<12 hex>.part`` in the target's folder, so the rename
-    never crosses file systems.
+    temporary name is ``.<name>.<12 hex>.part<suffix>`` in the target's folder, so the
+    rename never crosses file systems.
     """
     path = Path(path)
     if path.is_dir():
         raise InvalidArgumentError(f"{path} is a folder: give a file name to write to.")
     path.parent.mkdir(parents=True, exist_ok=True)
     clean_stale_temps(path.parent)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.part")
+    # the real extension last: drivers (GeoPackage) check it
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.part{path.suffix}")
     try:
         yield tmp
         _fsync_file(tmp)
@@ -291,7 +292,7 @@ def atomic_path(path):
 def clean_stale_temps(folder, *, older_than: float = STALE_TEMP_SECONDS) -> list[Path]:
     """Remove the temporary files interrupted writes left in ``folder``; return them.
 
-    Only frontline's own ``.<name>.<12 hex>.part`` files older than ``older_than``
+    Only frontline's own ``.<name>.<12 hex>.part[<suffix>]`` files older than ``older_than``
     seconds are touched (a younger one may belong to a run still writing); each removal
     is logged on stderr.
     """

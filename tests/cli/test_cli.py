@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 
+import click
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -63,19 +64,76 @@ def test_monthly_deepstate_json(data_dir):
         assert row["gained_km2"] - row["lost_km2"] == pytest.approx(row["net_km2"], abs=0.01)
 
 
-def test_change_with_polygons(data_dir, tmp_path):
-    out = tmp_path / "gained_lost.geojson"
-    result = run("--data-dir", str(data_dir), "change", "--from", "2024-09-29", "--to",
-                 "2024-10-26", "--source", "isw", "--polygons", str(out), "--format", "csv")
-    assert result.exit_code == 0, result.output
-    row = pd.read_csv(io.StringIO(result.stdout)).iloc[0]
-    assert row.gained_km2 - row.lost_km2 == pytest.approx(row.net_km2, abs=0.01)
-    import geopandas as gpd
+def test_change_polygon_export_is_ready_for_a_graphics_desk(data_dir, tmp_path):
+    """October 2024 as a month: the 30 Sep snapshot is missing, so the export must carry
+    the snapshot used (29 Sep), not the date asked for; no sliver; credit on each feature."""
+    import pyogrio
 
-    polygons = gpd.read_file(out)
-    assert set(polygons["kind"]) == {"gained", "lost"}
-    assert polygons.loc[polygons["kind"] == "gained", "area_km2"].sum() == pytest.approx(
-        row.gained_km2, abs=0.01)
+    from frontline.exports import SLIVER_KM2
+
+    out = tmp_path / "gained_lost.geojson"
+    args = ["--data-dir", str(data_dir), "change", "--from", "2024-09-30", "--to",
+            "2024-10-26", "--source", "isw", "--gap-policy", "previous"]
+    result = run(*args, "--output", str(out))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""  # the file instead of the table
+    assert "wrote " in result.stderr and "piece(s) under 0.01 km² left out" in result.stderr
+    row = pd.read_csv(io.StringIO(run(*args, "--format", "csv").stdout)).iloc[0]
+    polygons = pyogrio.read_dataframe(out)
+    assert polygons["kind"].tolist() == ["gained", "lost"]  # dissolved: one per class
+    assert (polygons["area_km2"] >= SLIVER_KM2).all()
+    assert {str(v)[:10] for v in polygons["start_snapshot"]} == {"2024-09-29"}
+    assert {str(v)[:10] for v in polygons["end_snapshot"]} == {"2024-10-26"}
+    assert {str(v)[:10] for v in polygons["start_date"]} == {"2024-09-30"}
+    assert set(polygons["credit"]) == {"Data: ISW and AEI's Critical Threats Project"}
+    assert set(polygons["source"]) == {"isw"} and set(polygons["preset"]) == {"afp"}
+    assert not polygons["exact"].any()
+    gained = polygons[polygons["kind"] == "gained"].iloc[0]
+    # kept + dropped pieces = the table's gross gain (451.2 km² on ISW's 29 Sep / 26 Oct maps)
+    assert gained.area_km2 + gained.dropped_km2 == pytest.approx(row.gained_km2, abs=0.01)
+    assert gained.area_km2 == pytest.approx(451.12, abs=0.05) and gained.dropped_parts > 100
+    assert gained.area_mi2 == pytest.approx(gained.area_km2 / 2.589988110336, abs=0.01)
+    projected = tmp_path / "gained_lost.gpkg"
+    result = run(*args, "--output", str(projected), "--crs", "EPSG:3035")
+    assert result.exit_code == 0, result.output
+    back = pyogrio.read_dataframe(projected)
+    assert back.crs.to_epsg() == 3035
+    assert back["area_km2"].tolist() == polygons["area_km2"].tolist()
+
+
+def test_csv_output_reads_back_equal_to_the_table(data_dir, history, tmp_path):
+    """--output FILE.csv: plain numbers pandas reads, equal to the library's table to the
+    documented 2 decimals; --full-precision --all-columns gives every digit."""
+    from frontline.changes import monthly_gains
+
+    table = monthly_gains(history, start="2024-01", end="2024-10", through="2024-10-27",
+                          gap_policy="interpolate")
+    args = ["--data-dir", str(data_dir), "monthly", "--start", "2024-01", "--end", "2024-10",
+            "--through", "2024-10-27", "--gap-policy", "interpolate"]
+    out = tmp_path / "monthly.csv"
+    result = run(*args, "--output", str(out))
+    assert result.exit_code == 0, result.output
+    assert "2024-01,2023-12-31,2024-01-31," in out.read_text()
+    back = pd.read_csv(out)
+    assert "total_start_km2" not in back and "start_input" not in back  # reader's columns
+    numeric = [c for c in back.columns if c.endswith(("_km2", "_mi2"))]
+    assert {"net_km2", "net_mi2", "gained_km2", "uncertainty90_km2"} <= set(numeric)
+    for column in numeric:
+        assert back[column].dtype == float
+        pd.testing.assert_series_equal(back[column], table[column], atol=0.005 + 1e-9,
+                                       check_names=False)
+    assert back["net_km2"].iloc[0] == 145.72  # not 145.72000000000116
+    full = tmp_path / "full.csv"
+    run(*args, "--output", str(full), "--all-columns", "--full-precision")
+    every = pd.read_csv(full)
+    assert list(every.columns) == list(table.columns)
+    pd.testing.assert_series_equal(every["total_end_km2"], table["total_end_km2"],
+                                   rtol=1e-12)
+    xlsx = tmp_path / "monthly.xlsx"
+    run(*args, "--output", str(xlsx), "--columns", "period,net_km2,exact")
+    assert pd.read_excel(xlsx).to_dict("list") == {
+        "period": [f"2024-{m:02d}" for m in range(1, 11)],
+        "net_km2": back["net_km2"].tolist(), "exact": back["exact"].tolist()}
 
 
 def test_areas_markdown_one_date(data_dir):
@@ -188,3 +246,130 @@ def test_areas_and_distance_read_the_archive_not_the_data_directory(data_dir, tm
     assert near["distance_km"].iloc[0] == pytest.approx(20.0, abs=0.5)  # ISW's control layer
     units = runner.invoke(cli, archived + ["units", "--level", "oblast", "--format", "csv"])
     assert units.exit_code == 0 and "Donetsk" in units.stdout
+
+
+# ----------------------------------------------------------------- options (no real data)
+
+
+def _archive(tmp_path):
+    from shapely.geometry import box
+
+    from frontline.sources.archive import import_paths
+
+    from .._synthetic import write_isw_zip
+
+    archive = tmp_path / "archive"
+    start = write_isw_zip(tmp_path / "a" / "cm.zip", "UkraineControlMapAO30SEP2024",
+                          [box(37.0, 48.0, 37.2, 48.1)])
+    end = write_isw_zip(tmp_path / "b" / "cm.zip", "UkraineControlMapAO31OCT2024",
+                        [box(37.0, 48.0, 37.3, 48.1)])
+    import_paths([start, end], root=archive)
+    return archive
+
+
+def test_group_options_after_the_command(tmp_path):
+    archive = _archive(tmp_path)
+    args = ["change", "--from", "2024-09-30", "--to", "2024-10-31", "--source", "isw",
+            "--preset", "control", "--format", "csv"]
+    before = CliRunner().invoke(cli, ["-q", "--archive", str(archive), *args])
+    after = CliRunner().invoke(cli, [*args, "-q", "--archive", str(archive)])
+    assert before.exit_code == 0 and after.exit_code == 0, after.output
+    assert after.stdout == before.stdout
+    assert 82.5 < pd.read_csv(io.StringIO(after.stdout)).iloc[0].net_km2 < 83.3
+    # an option the command has itself keeps the command's meaning
+    status = CliRunner().invoke(cli, ["archive", "status", "--archive", str(archive),
+                                      "--show", "summary", "--format", "csv", "-q"])
+    assert status.exit_code == 0 and "isw" in status.stdout
+
+
+def test_output_on_a_table_command_and_polygons(tmp_path):
+    archive = _archive(tmp_path)
+    base = ["-q", "--archive", str(archive)]
+    parquet = tmp_path / "areas.parquet"
+    result = run(*base, "areas", "--source", "isw", "--output", str(parquet))
+    assert result.exit_code == 0, result.output
+    areas = pd.read_parquet(parquet)
+    assert areas["date"].tolist() == ["2024-09-30", "2024-10-31"]
+    geojson = tmp_path / "change.geojson"
+    result = run(*base, "change", "--from", "2024-09-30", "--to", "2024-10-31", "--source",
+                 "isw", "--preset", "control", "--output", str(geojson))
+    assert result.exit_code == 0, result.output
+    rows = json.loads(geojson.read_text())["features"]
+    assert [f["properties"]["kind"] for f in rows] == ["gained"]  # nothing lost
+    assert rows[0]["properties"]["credit"] == "Data: ISW and AEI's Critical Threats Project"
+    assert 82.5 < rows[0]["properties"]["area_km2"] < 83.3
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["change", "--from", "2024-13-01", "--to", "2024-10-31"],
+     "Invalid value for '--from': '2024-13-01' is not a real date (YYYY-MM-DD)."),
+    (["change", "--from", "30/09/2024", "--to", "2024-10-31"],
+     "Invalid value for '--from': '30/09/2024' is not a date: give YYYY-MM-DD"),
+    (["change", "--from", "2024-10-31", "--to", "2024-09-30"],
+     "--from 2024-10-31 is after --to 2024-09-30: give the earlier date first."),
+    (["monthly", "--start", "2024-10", "--end", "2024-09"],
+     "--start 2024-10 is after --end 2024-09"),
+    (["monthly", "--start", "2024-10-01"],
+     "Invalid value for '--start': '2024-10-01' is not a month: give YYYY-MM"),
+    (["areas", "--start", "2024-10-02", "--end", "2024-10-01"],
+     "--start 2024-10-02 is after --end 2024-10-01"),
+    (["areas", "--date", "2024-10-01", "--start", "2024-09-01"],
+     "Give --date, or --start/--end, not both."),
+    (["monthly", "--through", "2024-02-30"], "Invalid value for '--through'"),
+    (["brief", "--month", "2024-11", "--since", "2025-01"],
+     "--since 2025-01 is after --month 2024-11"),
+    (["monthly", "--output", "gains.docx"],
+     "--output gains.docx: unknown extension '.docx'; tables are written as .csv"),
+    (["monthly", "--output", "gains.geojson"],
+     "--output gains.geojson: `monthly` prints a table, not polygons"),
+    (["monthly", "--format", "csv", "--output", "gains.json"],
+     "--format csv and --output gains.json (json) disagree"),
+    (["change", "--from", "2024-09-30", "--to", "2024-10-31", "--crs", "EPSG:3857"],
+     "--crs reprojects a polygon file: give --output FILE.gpkg too."),
+    (["monthly", "--columns", "net_km2", "--all-columns"],
+     "Give --columns or --all-columns, not both."),
+    (["change", "--from", "2024-09-30", "--to", "2024-10-31", "--polygons", "x.shp"],
+     "--polygons x.shp: unknown extension '.shp'"),
+    (["change", "--from", "2024-09-30", "--to", "2024-10-31", "--polygons", "x.csv"],
+     "--polygons x.csv: polygons are written as .geojson or .gpkg."),
+    (["brief", "--month", "2024-11", "--output", "brief.docx"],
+     "--output brief.docx: a brief is written as .md or .json."),
+])
+def test_option_values_are_checked_before_any_work(tmp_path, args, message):
+    """No data directory is given: every one of these fails on the option itself."""
+    result = CliRunner().invoke(cli, ["-q", "--data-dir", str(tmp_path / "none"), *args])
+    assert result.exit_code in (1, 2)
+    assert message in " ".join(result.stderr.split()), result.stderr
+    assert "Traceback" not in result.output and list(tmp_path.iterdir()) == []
+
+
+def test_a_long_error_is_cut_to_a_readable_line(tmp_path):
+    archive = _archive(tmp_path)
+    args = ["monthly", "--start", "2015-01", "--end", "2024-10", "--source", "isw",
+            "--preset", "control"]
+    short = CliRunner().invoke(cli, ["-q", "--archive", str(archive), *args])
+    assert short.exit_code == 1
+    line = short.stderr.strip()
+    assert line.startswith("Error: Missing snapshots: 2014-12-31 (start of 2015-01) has no isw")
+    assert len(line) < 800 and "; … and " in line and " more." in line
+    assert line.endswith("those rows are then marked exact=false.")
+    whole = CliRunner().invoke(cli, ["-q", "-v", "--archive", str(archive), *args])
+    assert len(whole.stderr) > 5000 and "2024-08-31 (end of 2024-08)" in whole.stderr
+
+
+def _commands(group, prefix=()):
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            yield from _commands(command, (*prefix, name))
+        else:
+            yield (*prefix, name)
+
+
+def test_every_help_has_an_example():
+    names = list(_commands(cli))
+    assert len(names) >= 13 and ("brief",) in names and ("archive", "status") in names
+    for name in names:
+        result = CliRunner().invoke(cli, [*name, "--help"])
+        assert result.exit_code == 0
+        text = " ".join(result.output.split())
+        assert f"Example: frontline {' '.join(name)}" in text, name
