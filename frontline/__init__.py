@@ -20,6 +20,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
 from frontline.boundaries import area_from_spec, find_town, find_unit, load_towns, load_units
+from frontline.brief import Brief, month_brief
 from frontline.changes import Change, Snapshot, change, monthly_gains, snapshot
 from frontline.compare import (
     axis_series,
@@ -37,6 +38,7 @@ from frontline.errors import (
     FrontlineWarning,
     SnapshotGapError,
 )
+from frontline.exports import change_polygons
 from frontline.geodesy import KM2_PER_MI2, geodesic_area_km2, km2_to_mi2
 from frontline.history import History, load
 from frontline.io.readers import (
@@ -61,6 +63,7 @@ from frontline.viz.plots import (
 from frontline.viz.publication import publication_charts
 
 __all__ = [
+    "Brief",
     "Change",
     "CopiesDisagreeWarning",
     "FrontlineError",
@@ -77,6 +80,7 @@ __all__ = [
     "axis_series",
     "breakdown",
     "change",
+    "change_polygons",
     "compare_sources",
     "controlled_totals",
     "distance_series",
@@ -92,6 +96,7 @@ __all__ = [
     "load_towns",
     "load_units",
     "map_snapshots",
+    "month_brief",
     "monthly_by_unit",
     "monthly_gains",
     "plot_axis_series",

@@ -28,6 +28,7 @@ and the credit line. Every number in the paragraph is a (rounded) value of a row
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -204,11 +205,9 @@ def month_brief(history, month, /, *, source: str | None = None, preset: str | N
         ``text``, ``tables`` (see the module docs), ``credit``; ``to_markdown()``,
         ``to_json()``.
     """
-    try:
-        period = pd.Period(str(month), "M")
-    except ValueError as err:
-        raise InvalidArgumentError(f"month {month!r} (--month): give YYYY-MM, e.g. "
-                                   "2024-11.") from err
+    if not re.fullmatch(r"\d{4}-\d{2}", str(month)):
+        raise InvalidArgumentError(f"month {month!r} (--month): give YYYY-MM, e.g. 2024-11.")
+    period = pd.Period(str(month), "M")
     month = str(period)
     row = monthly_gains(history, start=month, end=month, source=source, preset=preset,
                         gap_policy=gap_policy).iloc[0]
@@ -261,14 +260,23 @@ def month_brief(history, month, /, *, source: str | None = None, preset: str | N
         if units:
             root = data_dir_for(history, data_dir)
             oblasts = breakdown(map_change, "oblast", data_dir=root)
+            outside = float(oblasts.attrs.get("outside_net_km2", 0.0))
             raions = breakdown(map_change, "raion", data_dir=root)
             keep = ["name", "oblast", "start_snapshot", "end_snapshot", "source", "gained_km2",
                     "lost_km2", "net_km2", "net_mi2", "share_of_national_net_pct"]
             oblasts = oblasts.sort_values("net_km2", ascending=False)[keep]
             raions = raions.sort_values("net_km2", ascending=False)[keep]
             moved = ["gained_km2", "lost_km2"]
-            tables["oblasts"] = oblasts[(oblasts[moved] >= 0.005).any(axis=1)].drop(
-                columns="oblast").reset_index(drop=True)
+            oblast_rows = oblasts[(oblasts[moved] >= 0.005).any(axis=1)].drop(columns="oblast")
+            if abs(outside) >= 0.005:  # so that the rows add up to the national net
+                oblast_rows = pd.concat([oblast_rows, pd.DataFrame([{
+                    "name": "outside every oblast (Russia, sea)",
+                    "start_snapshot": map_change.start.label,
+                    "end_snapshot": map_change.end.label, "source": map_change.source,
+                    "net_km2": outside, "net_mi2": km2_to_mi2(outside),
+                    "share_of_national_net_pct": 100.0 * outside / map_change.net_km2}])],
+                    ignore_index=True)
+            tables["oblasts"] = oblast_rows.reset_index(drop=True)
             tables["raions"] = raions[(raions[moved] >= 0.005).any(axis=1)].reset_index(
                 drop=True)
             where = _where(oblasts, raions, map_change)

@@ -1,12 +1,14 @@
 """Polygon exports a graphics desk can load as they are (QGIS, Datawrapper, Flourish).
 
 :func:`change_polygons` turns what :meth:`frontline.changes.Change.polygons` returns into
-one feature per class (``gained``, ``lost``, and any other class the change has, e.g.
-``reclassified``): the class's pieces dissolved into one (multi)polygon, pieces smaller
-than :data:`SLIVER_KM2` dropped (their number and total area are on every feature of the
-class and in ``attrs["dropped"]``), and each feature carrying the dates asked for, the
-snapshot dates used, source, preset, ``exact``, geodesic ``area_km2``/``area_mi2`` and the
-credit line.
+one feature per class (``gained``, ``lost``, and where the change has it
+``reclassified`` in each direction): the class's pieces dissolved into one
+(multi)polygon, pieces smaller than :data:`SLIVER_KM2` dropped (their number and total
+area are on every feature of the class and in ``attrs["dropped"]``), and each feature
+carrying the dates asked for, the snapshot dates used, source, preset, ``exact``,
+geodesic ``area_km2``/``area_mi2`` and the credit line. ``kind`` is the gross side a
+feature belongs to, so the features of ``kind == "gained"`` (kept plus dropped) add up to
+``Change.gained_km2``.
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ __all__ = ["EXPORT_COLUMNS", "SLIVER_KM2", "change_polygons"]
 SLIVER_KM2 = 0.01
 
 #: Attributes of every exported feature, in order (then ``geometry``).
-EXPORT_COLUMNS = ["kind", "start_date", "end_date", "start_snapshot", "end_snapshot",
-                  "source", "preset", "exact", "area_km2", "area_mi2", "parts",
+EXPORT_COLUMNS = ["class", "direction", "kind", "start_date", "end_date", "start_snapshot",
+                  "end_snapshot", "source", "preset", "exact", "area_km2", "area_mi2", "parts",
                   "dropped_parts", "dropped_km2", "credit"]
 
 
@@ -50,7 +52,8 @@ def change_polygons(change, *, min_area_km2: float = SLIVER_KM2) -> gpd.GeoDataF
         asked for, ``start_snapshot``/``end_snapshot`` the snapshot dates used,
         ``area_km2`` the kept pieces' geodesic area, ``parts`` their number,
         ``dropped_parts``/``dropped_km2`` the slivers left out. ``attrs["dropped"]``
-        maps each class to ``(parts, km2)`` dropped, classes dropped entirely included.
+        maps each class (``"reclassified in"``...) to ``(parts, km2)`` dropped, classes
+        dropped entirely included.
 
     Raises
     ------
@@ -66,26 +69,31 @@ def change_polygons(change, *, min_area_km2: float = SLIVER_KM2) -> gpd.GeoDataF
             "figure comes from an area table or interpolation. A polygon export needs "
             "polygon snapshots at both ends (--source isw or deepstate, on their dates).")
     pieces = change.polygons()
+    if "class" not in pieces.columns:  # gained and lost only
+        pieces = pieces.assign(**{"class": pieces["kind"], "direction": pieces["kind"].map(
+            {"gained": "in", "lost": "out"})})
     row = change.to_frame().iloc[0]
     credit = source_credit(row["source"])
     features, dropped = [], {}
-    for kind in dict.fromkeys(pieces["kind"]):
-        geometry = shapely.union_all(pieces.geometry[pieces["kind"] == kind].values)
-        parts = shapely.get_parts(geometry)
+    groups = pieces.groupby(["class", "direction", "kind"], sort=False)
+    for (klass, direction, kind), group in groups:
+        label = klass if klass in ("gained", "lost") else f"{klass} {direction}"
+        parts = shapely.get_parts(shapely.union_all(group.geometry.values))
         parts = parts[shapely.get_type_id(parts) == 3]  # polygons (a union may add lines)
         areas = geodesic_area_km2(parts) if len(parts) else np.array([])
         keep = areas >= min_area_km2
-        dropped[kind] = (int((~keep).sum()), float(areas[~keep].sum()))
+        dropped[label] = (int((~keep).sum()), float(areas[~keep].sum()))
         if not keep.any():
             continue
         features.append({
-            "kind": kind, "start_date": row["start_date"], "end_date": row["end_date"],
+            "class": klass, "direction": direction, "kind": kind,
+            "start_date": row["start_date"], "end_date": row["end_date"],
             "start_snapshot": row["start_snapshot"], "end_snapshot": row["end_snapshot"],
             "source": row["source"], "preset": row["preset"], "exact": bool(row["exact"]),
             "area_km2": float(areas[keep].sum()),
             "area_mi2": float(km2_to_mi2(areas[keep].sum())),
-            "parts": int(keep.sum()), "dropped_parts": dropped[kind][0],
-            "dropped_km2": dropped[kind][1], "credit": credit,
+            "parts": int(keep.sum()), "dropped_parts": dropped[label][0],
+            "dropped_km2": dropped[label][1], "credit": credit,
             "geometry": shapely.multipolygons(parts[keep]),
         })
     frame = gpd.GeoDataFrame(pd.DataFrame(features, columns=[*EXPORT_COLUMNS, "geometry"]),

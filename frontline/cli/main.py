@@ -292,6 +292,12 @@ def emit(frame: pd.DataFrame, fmt: str, *, polygons=None) -> None:
     spec = output_spec()
     if spec.output is None:
         table = reader_columns(frame, spec.columns, all_columns=spec.all_columns)
+        if fmt in ("table", "markdown") and not (spec.columns or spec.all_columns):
+            # on screen, a text column empty in every row (no glitch, no note) says nothing
+            empty = [c for c in table.columns if len(table)
+                     and (table[c].dtype == object or pd.api.types.is_string_dtype(table[c]))
+                     and table[c].fillna("").astype(str).eq("").all()]
+            table = table.drop(columns=empty)
         click.echo(format_table(table, fmt, decimals=spec.decimals), nl=False)
         return
     if f".{file_format(spec.output)}" in POLYGON_FORMATS:

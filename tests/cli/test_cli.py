@@ -232,7 +232,7 @@ def test_areas_and_distance_read_the_archive_not_the_data_directory(data_dir, tm
     archived = base + ["--archive", str(tmp_path / "archive")]
     runner = CliRunner()
     args = ["areas", "--source", "isw", "--date", "2024-10-31", "--layer", "control",
-            "--format", "csv"]
+            "--format", "csv", "--full-precision"]
     from_archive = pd.read_csv(io.StringIO(runner.invoke(cli, archived + args).stdout))
     from_files = pd.read_csv(io.StringIO(runner.invoke(cli, base + args).stdout))
     assert from_archive["area_km2"].iloc[0] == pytest.approx(geodesic_area_km2(square),
@@ -373,3 +373,25 @@ def test_every_help_has_an_example():
         assert result.exit_code == 0
         text = " ".join(result.output.split())
         assert f"Example: frontline {' '.join(name)}" in text, name
+
+
+def test_brief_markdown_and_json(data_dir, tmp_path):
+    """August 2024 ranked against June and July (area table: 128.47, 201.32, 476.87 km²);
+    ISW has no polygons near 31 Jul, so the geography is DeepStateMap's and says so."""
+    args = ["--data-dir", str(data_dir), "brief", "--month", "2024-08", "--since", "2024-06"]
+    out = tmp_path / "brief.json"
+    result = run(*args, "--output", str(out))
+    assert result.exit_code == 0, result.output
+    brief = json.loads(out.read_text())
+    assert [r["period"] for r in brief["tables"]["ranking"]] == ["2024-08", "2024-07",
+                                                                  "2024-06"]
+    assert [r["net_km2"] for r in brief["tables"]["ranking"]] == [476.87, 201.32, 128.47]
+    assert brief["tables"]["month"][0]["net_km2"] == 476.87
+    text = brief["text"]
+    assert text.startswith("In August 2024 Russian forces gained a net 476.9 km² (184.1 mi²)")
+    assert "the largest monthly net gain of the 3 months from June 2024 to August 2024" in text
+    assert brief["tables"]["map_change"][0]["source"] == "deepstate"
+    assert "DeepStateMap maps of 31 Jul 2024 and 31 Aug 2024" in text
+    markdown = run(*args).stdout
+    assert markdown.startswith("# August 2024\n\n" + text + "\n")
+    assert "\n## oblasts\n" in markdown and "\n## towns\n" in markdown

@@ -265,3 +265,28 @@ def test_json_keeps_full_digits_then_rounds():
     assert json.loads(format_table(TABLE, "json", decimals=None))[0]["net_km2"] == (
         145.72000000000116)
     assert pd.read_csv(io.StringIO(format_table(TABLE, "csv")))["net_km2"].dtype == float
+
+
+def test_change_polygons_dissolves_each_class_and_direction():
+    """A change whose polygons() also has the reclassified class (area that only changed
+    layer): one feature per (class, direction), and kind tells the gross side."""
+    real = _change()
+
+    class Reclassified:
+        gained, start, end = real.gained, real.start, real.end
+
+        def to_frame(self):
+            return real.to_frame()
+
+        def polygons(self):
+            frame = real.polygons()
+            frame["class"] = frame["kind"]
+            frame["direction"] = frame["kind"].map({"gained": "in", "lost": "out"})
+            moved = frame.iloc[[0]].assign(**{"class": "reclassified"})
+            moved["geometry"] = [box(38.0, 48.0, 38.1, 48.1)]
+            return pd.concat([frame, moved], ignore_index=True)
+
+    export = change_polygons(Reclassified())
+    assert list(zip(export["class"], export["direction"], export["kind"], strict=True)) == [
+        ("gained", "in", "gained"), ("lost", "out", "lost"), ("reclassified", "in", "gained")]
+    assert set(export.attrs["dropped"]) == {"gained", "lost", "reclassified in"}
