@@ -180,7 +180,8 @@ def file_format(path, *, option: str = "--output") -> str:
 def write_table(path, frame: pd.DataFrame, *, decimals: int | None = DECIMALS) -> Path:
     """Write a table to ``path`` atomically, the format taken from the extension.
 
-    ``.csv``, ``.json``, ``.md``, ``.txt`` as :func:`format_table`; ``.parquet`` (typed
+    ``.csv`` (UTF-8 with a byte-order mark, so Excel reads it), ``.json``, ``.md``,
+    ``.txt`` as :func:`format_table`; ``.parquet`` (typed
     columns); ``.xlsx`` (needs openpyxl: ``pip install frontline[excel]``). Dates are
     written as ``YYYY-MM-DD``; numbers rounded by :func:`round_table`.
     """
@@ -190,7 +191,10 @@ def write_table(path, frame: pd.DataFrame, *, decimals: int | None = DECIMALS) -
             f"--output {path}: this command writes a table, not polygons; use .csv, .json, "
             ".parquet or .xlsx.")
     if fmt in FORMATS:
-        return write_atomic(path, format_table(frame, fmt, decimals=decimals))
+        text = format_table(frame, fmt, decimals=decimals)
+        # a byte-order mark: Excel reads UTF-8 (km², Cyrillic names) only with one;
+        # pandas, R and Datawrapper skip it
+        return write_atomic(path, "\ufeff" + text if fmt == "csv" else text)
     plain = round_table(_plain(frame), decimals)
     buffer = io.BytesIO()
     if fmt == "parquet":

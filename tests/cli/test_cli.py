@@ -175,7 +175,8 @@ def test_no_data_and_fetch_fails_is_one_line(tmp_path, monkeypatch):
 
 
 def test_bad_through_date(data_dir):
-    result = CliRunner().invoke(cli, ["-q", "--data-dir", str(data_dir), "monthly", "--start",
+    # the group's options after the command, as the user typed them
+    result = CliRunner().invoke(cli, ["monthly", "-q", "--data-dir", str(data_dir), "--start",
                                       "2024-08", "--end", "2024-09", "--through",
                                       "2024-10-27"])
     assert result.exit_code == 1

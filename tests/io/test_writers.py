@@ -136,6 +136,13 @@ def test_table_files_read_back_equal(tmp_path, suffix):
     assert [p.name for p in tmp_path.iterdir()] == [path.name]
 
 
+def test_csv_files_open_in_excel_and_pandas(tmp_path):
+    frame = pd.DataFrame({"name": ["Покровськ"], "glitch": ["−1,661.52 km²"]})
+    path = write_table(tmp_path / "t.csv", frame)
+    assert path.read_bytes().startswith("\ufeffname,glitch\nПокровськ,".encode())
+    assert pd.read_csv(path).to_dict("list") == frame.to_dict("list")
+
+
 def test_markdown_and_text_files(tmp_path):
     assert write_table(tmp_path / "t.md", TABLE).read_text().startswith("| period")
     assert "1,234,567.89" in write_table(tmp_path / "t.txt", TABLE).read_text()
