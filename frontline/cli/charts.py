@@ -27,8 +27,6 @@ def charts(ctx, month, through, out_dir, max_offset_days):
     PNG and SVG of each chart, the CSV behind it and notes_<month>.md; prints the paths
     written, one a line. With --archive/--as-of the layers and the area table come from
     the archive (import the area table too); boundaries and towns from the data directory.
-
-    Example: frontline charts --month 2024-10 --through 2024-10-27 --out charts/
     """
     history = get_history(ctx, sources=_SOURCES, region=True)
     paths = publication_charts(history, month, through=through, out_dir=out_dir,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 import pandas as pd
 
-from frontline.cli.main import cli, emit, format_option, output_spec
+from frontline.cli.main import cli, emit, format_option
 from frontline.sources.arcgis import ENDPOINTS, snapshot_isw
 from frontline.sources.archive import (
     archive_dir,
@@ -40,8 +40,6 @@ def fetch_command(ctx, names, list_only, mirror, fmt):
     Files go to --data-dir, else $FRONTLINE_DATA_DIR, else the user cache folder; files
     already there are verified (sha256), not downloaded again. Copies of ISW data show
     ISW's terms first.
-
-    Example: frontline fetch isw-areas deepstate
     """
     entries = select_entries(names)
     if list_only:
@@ -81,8 +79,6 @@ def snapshot_isw_command(ctx, archive_root, layers, on_empty, date, fmt):
     with its provenance: retrieval time, service URL and version, feature counts, sha256.
     Nothing is stored unless every layer arrives complete. Base address:
     $FRONTLINE_ARCGIS_URL, else ISW's ArcGIS organisation.
-
-    Example: frontline snapshot isw --layer control
     """
     click.echo(ISW_TERMS, err=True)
     report = snapshot_isw(root=archive_root, layers=list(layers) or None, on_empty=on_empty,
@@ -103,8 +99,6 @@ def import_command(ctx, paths, archive_root, fmt):
     PATHS are files or folders (searched recursively; .json/.csv area tables are taken from
     area_tables folders). Importing the same bytes again changes nothing; a different
     file for a date already held adds a new vintage.
-
-    Example: frontline import ~/Downloads/ISW_*.zip
     """
     report = import_paths(paths, root=archive_root, progress=ctx.obj["progress"])
     emit(report, fmt)
@@ -135,12 +129,12 @@ def archive_status_command(archive_root, show, as_of, fmt):
 
     Analyses use the latest vintage of each (source, date, layer); pin them to an earlier
     state with --as-of (frontline.sources.archive.load_history(as_of=...)).
-
-    Example: frontline archive status --show gaps --output gaps.csv
     """
+    from frontline.cli.main import output_spec
+
     if show == "all" and (fmt in ("csv", "json") or output_spec().output):
         raise click.UsageError("--format csv/json and --output write one table: choose it "
-                              "with --show.")
+                               "with --show.")
     status = _with_times(archive_status(archive_root, as_of=as_of), "default_imported_at")
     tables = {
         "summary": _with_times(archive_summary(archive_root), "last_import"),

@@ -27,6 +27,7 @@ from frontline.io.writers import (
     DECIMALS,
     FORMATS,
     POLYGON_FORMATS,
+    check_crs,
     file_format,
     format_table,
     reader_columns,
@@ -34,6 +35,7 @@ from frontline.io.writers import (
     write_table,
 )
 from frontline.sources.archive import load_history
+from frontline.sources.credits import source_credit
 from frontline.sources.fetch import ensure_data
 
 
@@ -56,6 +58,9 @@ class _Group(click.Group):
         command = super().get_command(ctx, cmd_name)
         if command is not None:
             _accept_group_options(command, ctx.find_root().command)
+            name = " ".join([*ctx.command_path.split()[1:], cmd_name])
+            if name in EXAMPLES and "Example:" not in (command.help or ""):
+                command.help = f"{command.help or ''}\n\nExample: {EXAMPLES[name]}"
         return command
 
     def invoke(self, ctx):
@@ -114,6 +119,20 @@ def cli(ctx, data_dir, archive, as_of, deepstate_lag, verbose, quiet, debug):
     ctx.obj.update(data_dir=data_dir, archive=archive, as_of=as_of, progress=not quiet,
                    deepstate_lag=deepstate_lag,
                    debug=debug)
+
+
+#: The example a command's --help ends with, for commands whose docstring has none
+#: (the docstring is the place for one; these are the commands of modules written before).
+EXAMPLES = {
+    "charts": "frontline charts --month 2024-10 --through 2024-10-27 --out charts/",
+    "fetch": "frontline fetch isw-areas deepstate",
+    "import": "frontline import ~/Downloads/ISW_*.zip",
+    "snapshot isw": "frontline snapshot isw --layer control",
+    "snapshot deepstate": "frontline snapshot deepstate --date 2026-11-30",
+    "update": "frontline update",
+    "archive status": "frontline archive status --show gaps --output gaps.csv",
+    "total": "frontline total --date 2024-11-30",
+}
 
 
 def _accept_group_options(command: click.Command, group: click.Command) -> None:
@@ -242,6 +261,8 @@ def format_option(default="table", *, polygons: bool = False):
             if crs is not None and not (output and file_format(output) in ("geojson", "gpkg")):
                 raise click.UsageError("--crs reprojects a polygon file: give --output "
                                        "FILE.gpkg too.", ctx)
+            if crs is not None:
+                check_crs(crs, output)
             if columns is not None and all_columns:
                 raise click.UsageError("Give --columns or --all-columns, not both.", ctx)
             names = tuple(c.strip() for c in columns.split(",") if c.strip()) if columns else ()
@@ -309,6 +330,9 @@ def emit(frame: pd.DataFrame, fmt: str, *, polygons=None) -> None:
         write_polygon_file(spec.output, shapes, crs=spec.crs, decimals=spec.decimals)
         return
     table = reader_columns(frame, spec.columns, all_columns=spec.all_columns)
+    if "source" in table.columns and "credit" not in table.columns and len(table):
+        # a file travels without the command that made it: each row names whom to credit
+        table = table.assign(credit=[source_credit(v) for v in table["source"].astype(str)])
     write_table(spec.output, table, decimals=spec.decimals)
     click.echo(f"wrote {spec.output}: {len(table)} row(s)", err=True)
 

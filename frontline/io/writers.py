@@ -38,6 +38,7 @@ __all__ = [
     "POLYGON_FORMATS",
     "STALE_TEMP_SECONDS",
     "atomic_path",
+    "check_crs",
     "clean_stale_temps",
     "file_format",
     "format_table",
@@ -135,12 +136,12 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def format_table(frame: pd.DataFrame, fmt: str = "table", *, floatfmt: str = ".2f",
-                 decimals: int | None = DECIMALS) -> str:
+                 decimals: int | None = None) -> str:
     """Render a table as text in one of :data:`FORMATS`.
 
     ``csv`` and ``json`` hold plain numbers (no thousands separators), rounded by
-    :func:`round_table` (``decimals=None``: full precision); ``table`` and ``markdown``
-    are for reading.
+    :func:`round_table` to ``decimals`` (the CLI passes :data:`DECIMALS`; the default
+    None keeps every digit); ``table`` and ``markdown`` are for reading.
     """
     frame = round_table(_plain(frame), decimals)
     if fmt == "csv":
@@ -226,14 +227,7 @@ def write_polygons(path, frame, *, crs=None, decimals: int | None = DECIMALS) ->
             f"--output {path}: polygons are written as .geojson or .gpkg, not "
             f"{suffix or '(none)'}.")
     if crs is not None:
-        if suffix == ".geojson":
-            raise InvalidArgumentError(
-                f"--crs {crs}: GeoJSON is always WGS84 (EPSG:4326, RFC 7946); write a .gpkg "
-                "to reproject.")
-        try:
-            frame = frame.to_crs(crs)
-        except Exception as err:  # pyproj raises CRSError, a ValueError
-            raise InvalidArgumentError(f"--crs {crs}: not a CRS pyproj knows ({err}).") from err
+        frame = frame.to_crs(check_crs(crs, path))
     plain = round_table(frame, decimals)
     for column in plain.columns:
         if pd.api.types.is_datetime64_any_dtype(plain[column]):
@@ -243,6 +237,26 @@ def write_polygons(path, frame, *, crs=None, decimals: int | None = DECIMALS) ->
         pyogrio.write_dataframe(plain, tmp, driver=POLYGON_FORMATS[suffix],
                                 layer=path.stem if suffix == ".gpkg" else None, **options)
     return path
+
+
+def check_crs(crs, path):
+    """The ``pyproj.CRS`` a polygon file at ``path`` may be reprojected to.
+
+    Raises
+    ------
+    InvalidArgumentError
+        ``crs`` is not a CRS pyproj knows, or ``path`` is GeoJSON (always WGS84).
+    """
+    import pyproj
+
+    if Path(path).suffix.lower() == ".geojson":
+        raise InvalidArgumentError(
+            f"--crs {crs}: GeoJSON is always WGS84 (EPSG:4326, RFC 7946); write a .gpkg "
+            "to reproject.")
+    try:
+        return pyproj.CRS.from_user_input(crs)
+    except pyproj.exceptions.CRSError as err:
+        raise InvalidArgumentError(f"--crs {crs}: not a CRS pyproj knows ({err}).") from err
 
 
 def write_atomic(path, data: str | bytes) -> Path:

@@ -126,7 +126,8 @@ def test_csv_output_reads_back_equal_to_the_table(data_dir, history, tmp_path):
     full = tmp_path / "full.csv"
     run(*args, "--output", str(full), "--all-columns", "--full-precision")
     every = pd.read_csv(full)
-    assert list(every.columns) == list(table.columns)
+    assert list(every.columns) == [*table.columns, "credit"]
+    assert set(every["credit"]) == {"Data: ISW and AEI's Critical Threats Project"}
     pd.testing.assert_series_equal(every["total_end_km2"], table["total_end_km2"],
                                    rtol=1e-12)
     xlsx = tmp_path / "monthly.xlsx"
@@ -298,6 +299,7 @@ def test_output_on_a_table_command_and_polygons(tmp_path):
     rows = json.loads(geojson.read_text())["features"]
     assert [f["properties"]["kind"] for f in rows] == ["gained"]  # nothing lost
     assert rows[0]["properties"]["credit"] == "Data: ISW and AEI's Critical Threats Project"
+    assert set(areas["credit"]) == {"Data: ISW and AEI's Critical Threats Project"}
     assert 82.5 < rows[0]["properties"]["area_km2"] < 83.3
 
 
@@ -327,6 +329,10 @@ def test_output_on_a_table_command_and_polygons(tmp_path):
      "--format csv and --output gains.json (json) disagree"),
     (["change", "--from", "2024-09-30", "--to", "2024-10-31", "--crs", "EPSG:3857"],
      "--crs reprojects a polygon file: give --output FILE.gpkg too."),
+    (["change", "--from", "2024-09-30", "--to", "2024-10-31", "--output", "c.gpkg", "--crs",
+      "EPSG:99999"], "--crs EPSG:99999: not a CRS pyproj knows"),
+    (["change", "--from", "2024-09-30", "--to", "2024-10-31", "--output", "c.geojson",
+      "--crs", "EPSG:3857"], "--crs EPSG:3857: GeoJSON is always WGS84"),
     (["monthly", "--columns", "net_km2", "--all-columns"],
      "Give --columns or --all-columns, not both."),
     (["change", "--from", "2024-09-30", "--to", "2024-10-31", "--polygons", "x.shp"],

@@ -107,7 +107,7 @@ TABLE = pd.DataFrame({
 
 
 def test_csv_holds_plain_rounded_numbers():
-    text = format_table(TABLE, "csv")
+    text = format_table(TABLE, "csv", decimals=2)
     assert text.splitlines()[1] == "2024-01,2024-01-31,True,145.72,12.35,48.282938,1.0"
     assert "1234567.89," in text and "1,234,567" not in text  # no thousands separators
     full = format_table(TABLE, "csv", decimals=None)
@@ -267,11 +267,12 @@ def test_short_message_keeps_the_first_items_a_count_and_the_fix():
 
 
 def test_json_keeps_full_digits_then_rounds():
-    rows = json.loads(format_table(TABLE, "json"))
+    rows = json.loads(format_table(TABLE, "json", decimals=2))
     assert rows[0]["net_km2"] == 145.72 and rows[1]["nearest_latitude"] == 47.1
     assert json.loads(format_table(TABLE, "json", decimals=None))[0]["net_km2"] == (
         145.72000000000116)
-    assert pd.read_csv(io.StringIO(format_table(TABLE, "csv")))["net_km2"].dtype == float
+    assert pd.read_csv(io.StringIO(format_table(TABLE, "csv", decimals=2)))[
+        "net_km2"].dtype == float
 
 
 def test_change_polygons_dissolves_each_class_and_direction():
