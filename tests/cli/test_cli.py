@@ -402,3 +402,19 @@ def test_brief_markdown_and_json(data_dir, tmp_path):
     markdown = run(*args).stdout
     assert markdown.startswith("# August 2024\n\n" + text + "\n")
     assert "\n## oblasts\n" in markdown and "\n## towns\n" in markdown
+
+
+def test_units_with_outlines_to_a_geopackage(data_dir, tmp_path):
+    import pyogrio
+
+    out = tmp_path / "oblasts.gpkg"
+    result = run("--data-dir", str(data_dir), "units", "--level", "oblast", "--output",
+                 str(out))
+    assert result.exit_code == 0, result.output
+    units = pyogrio.read_dataframe(out)
+    table = pd.read_csv(io.StringIO(run("--data-dir", str(data_dir), "units", "--level",
+                                        "oblast", "--format", "csv").stdout))
+    assert len(units) == len(table) >= 26 and units.crs.to_epsg() == 4326
+    assert units["area_km2"].tolist() == table["area_km2"].tolist()
+    donetsk = units[units["name_en"] == "Donetsk Oblast"].iloc[0]
+    assert 26_000 < donetsk.area_km2 < 27_000 and donetsk.geometry.geom_type.endswith("Polygon")
