@@ -97,9 +97,13 @@ __all__ = [
     "LAYER_CHANGE_LAYERS",
     "MONTHLY_COLUMNS",
     "RECLASSIFIABLE",
+    "BASELINES",
+    "NO_PRE2022_LAYER",
+    "TOTAL_COLUMNS",
     "Snapshot",
     "Change",
     "snapshot",
+    "total",
     "change",
     "monthly_changes",
     "monthly_gains",
@@ -119,6 +123,31 @@ MAX_GAP_DAYS = 3
 
 #: Largest difference (km²) tolerated between a polygon total and the area table's.
 AGREEMENT_KM2 = 0.5
+
+#: Named areas held by Russia before 24 February 2022, for ``since_invasion_km2``:
+#: name -> (km², source). The data holds no ISW layer of that area (see
+#: :data:`NO_PRE2022_LAYER`), so each baseline is a published figure, named and cited.
+BASELINES: dict[str, tuple[float, str]] = {
+    "afp": (42_180.0, (
+        "AFP, 31 Jul 2024 (analysis of ISW data): 107,956 km² held including Crimea and "
+        "the areas held before the invasion, 65,776 km² of it taken since 24 Feb 2022, "
+        "so 42,180 km² held before "
+        "(https://english.aawsat.com/world/5046004-russia-seizes-almost-200-km2-ukraine-july)"
+    )),
+}
+
+#: Why no baseline comes from the data itself.
+NO_PRE2022_LAYER = (
+    "the data holds no layer of the area Russia held before 24 Feb 2022 (ISW's "
+    "2022-02-24 control layer already includes the first day's advances)")
+
+#: Columns of :func:`total`.
+TOTAL_COLUMNS = [
+    "date", "snapshot", "source", "preset", "exact", "total_km2", "total_mi2",
+    "share_of_ukraine_pct", "ukraine_km2", "ukraine_source", "baseline", "baseline_km2",
+    "baseline_source", "since_invasion_km2", "since_invasion_mi2", "uncertainty_km2",
+    "uncertainty90_km2", "glitch", "note",
+]
 
 #: ISW's area layers between which territory is reclassified: a layer of these that a
 #: preset does not count is where counted area goes to (or comes from) without being
@@ -755,3 +784,93 @@ def monthly_gains(history: History, /, *, start: str | None = None, end: str | N
         rows.append(row)
     table = pd.concat(rows, ignore_index=True)
     return table[MONTHLY_COLUMNS]
+
+
+def total(history: History, date, /, *, source: str | None = None,
+          preset: str | None = None, gap_policy: str = "error",
+          max_gap_days: int = MAX_GAP_DAYS, on_glitch: str = "warn",
+          baseline: str | float | None = "afp", share: bool = True,
+          data_dir=None) -> pd.DataFrame:
+    """The area held on one day: km², mi², share of Ukraine and the part taken since the
+    full-scale invasion.
+
+    Parameters
+    ----------
+    history : History
+    date : date-like
+    source, preset, gap_policy, max_gap_days, on_glitch
+        As :func:`change`.
+    baseline : {"afp", "none"}, float or None
+        The area held before 24 Feb 2022 that ``since_invasion_km2`` subtracts:
+        a name of :data:`BASELINES` (``"afp"``: AFP's published 42,180 km²), a number of
+        km² of your own (named "user-supplied"), or ``"none"``/None for no
+        ``since_invasion_km2`` (NaN). The data itself holds no such layer
+        (:data:`NO_PRE2022_LAYER`).
+    share : bool
+        Give ``share_of_ukraine_pct``: the total over Ukraine's area within its
+        internationally recognised borders, Crimea included
+        (:func:`frontline.boundaries.load_ukraine`, 602,312.71 km²). Needs the outline
+        in the data directory.
+    data_dir : path-like, optional
+        Where the outline is; default the history's own data directory, else
+        ``$FRONTLINE_DATA_DIR``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row, :data:`TOTAL_COLUMNS`. Interpolated totals carry their uncertainty.
+
+    Notes
+    -----
+    AFP's published levels are about 1,846 km² below frontline's ``afp`` total of the same
+    day (107,956 against 109,801.63 km² on 30 Jul 2024), although the changes agree;
+    ``docs/totals.md`` lists what was tried to explain it. ``since_invasion_km2`` with
+    the ``afp`` baseline is therefore that much above AFP's "taken since" figures.
+    """
+    preset = default_preset(source, preset)
+    totals = Totals(history, source, preset, max_gap_days=max_gap_days, on_glitch=on_glitch)
+    snap = totals.snapshot(date, gap_policy)
+    name, baseline_km2, baseline_source = _baseline(baseline)
+    notes = [snap.describe()] if snap.method != "exact" else []
+    if name == "none":
+        notes.append(f"no since_invasion_km2: {NO_PRE2022_LAYER}; pass baseline='afp' "
+                     "(--baseline afp) for AFP's published figure or a number of km²")
+    ukraine_km2, ukraine_source = np.nan, ""
+    if share:
+        from frontline.boundaries import load_ukraine
+
+        ukraine = load_ukraine(data_dir=data_dir if data_dir is not None else history)
+        ukraine_km2, ukraine_source = float(ukraine["area_km2"].iloc[0]), ukraine[
+            "source"].iloc[0]
+    since = snap.total_km2 - baseline_km2
+    row = {
+        "date": snap.requested, "snapshot": snap.label, "source": snap.input,
+        "preset": preset, "exact": snap.exact, "total_km2": snap.total_km2,
+        "total_mi2": km2_to_mi2(snap.total_km2),
+        "share_of_ukraine_pct": 100.0 * snap.total_km2 / ukraine_km2,
+        "ukraine_km2": ukraine_km2, "ukraine_source": ukraine_source,
+        "baseline": name, "baseline_km2": baseline_km2, "baseline_source": baseline_source,
+        "since_invasion_km2": since, "since_invasion_mi2": km2_to_mi2(since),
+        "uncertainty_km2": INTERPOLATION_K50 * snap.gap_change_km2,
+        "uncertainty90_km2": INTERPOLATION_K90 * snap.gap_change_km2,
+        "glitch": snap.glitch, "note": "; ".join(notes),
+    }
+    return pd.DataFrame([row], columns=TOTAL_COLUMNS)
+
+
+def _baseline(baseline) -> tuple[str, float, str]:
+    """(name, km², source) of a ``baseline=`` value; NaN km² for none."""
+    if baseline is None or baseline == "none":
+        return "none", np.nan, NO_PRE2022_LAYER
+    if isinstance(baseline, str) and baseline in BASELINES:
+        km2, where = BASELINES[baseline]
+        return baseline, km2, where
+    try:
+        km2 = float(baseline)
+    except (TypeError, ValueError):
+        km2 = np.nan
+    if not (np.isfinite(km2) and km2 >= 0):
+        raise InvalidArgumentError(
+            f"Unknown baseline {baseline!r} (--baseline): choose one of "
+            f"{', '.join([*BASELINES, 'none'])}, or give a number of km² (>= 0).")
+    return "user", km2, "user-supplied area held before 24 Feb 2022"
