@@ -80,7 +80,7 @@ def test_ukraine_outline_against_an_equal_area_projection(data_dir):
     assert len(units) == 27 and {"Автономна Республіка Крим", "Місто Севастополь"} <= set(
         units["ADMIN_1"])
     laea = units.to_crs("+proj=laea +lat_0=48.5 +lon_0=31.5 +datum=WGS84 +units=m")
-    assert laea.area.sum() / 1e6 == pytest.approx(602_312.71, rel=2e-4)
+    assert laea.area.sum() / 1e6 == pytest.approx(602_312.71, abs=0.5)
     # the State Statistics Service's 603,628 km² is 0.22 % more
     assert 603_628 / ukraine["area_km2"].item() - 1 == pytest.approx(0.0022, abs=0.0001)
 
