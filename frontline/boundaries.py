@@ -58,6 +58,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import os
 import re
 import unicodedata
 from pathlib import Path
@@ -70,7 +71,12 @@ import shapely
 
 from frontline.errors import AreaError, DataDirError, InvalidArgumentError, UnknownUnitError
 from frontline.geodesy import geodesic_area_km2, geodesic_circle
+from frontline.history import History
 from frontline.settings import resolve_data_dir
+
+#: Where boundaries are read from: a data directory, a History (its own folder) or None
+#: (``$FRONTLINE_DATA_DIR``); see :func:`boundaries_dir`.
+DataDir = str | os.PathLike | History | None
 
 __all__ = [
     "LEVELS",
@@ -247,7 +253,7 @@ def _display_en(name_uk: str) -> str:
 # --------------------------------------------------------------------------- loading
 
 
-def boundaries_dir(data_dir=None) -> Path:
+def boundaries_dir(data_dir: DataDir = None) -> Path:
     """The data directory boundaries are read from.
 
     Parameters
@@ -264,7 +270,7 @@ def boundaries_dir(data_dir=None) -> Path:
         history = frontline.load("../shared/data")
         boundaries_dir(history)   # PosixPath('../shared/data'), whatever the environment
     """
-    if hasattr(data_dir, "catalog") and hasattr(data_dir, "root"):  # a History
+    if isinstance(data_dir, History):
         data_dir = data_dir.root
     return resolve_data_dir(data_dir)
 
@@ -388,7 +394,7 @@ def _load_hromadas(root: Path) -> gpd.GeoDataFrame:
                    "raion": codes.str[:6].map(raion_names)}, table.geometry.values)
 
 
-def load_units(level: str = "raion", *, data_dir=None) -> gpd.GeoDataFrame:
+def load_units(level: str = "raion", *, data_dir: DataDir = None) -> gpd.GeoDataFrame:
     """Load one level of Ukraine's administrative units, with geodesic land areas.
 
     Parameters
@@ -435,7 +441,7 @@ def _ukraine(root: Path) -> gpd.GeoDataFrame:
                 shapely.union_all(geoms)).assign(source=UKRAINE_SOURCE, file=str(path))
 
 
-def load_ukraine(*, data_dir=None) -> gpd.GeoDataFrame:
+def load_ukraine(*, data_dir: DataDir = None) -> gpd.GeoDataFrame:
     """Ukraine within its internationally recognised borders, Crimea and Sevastopol included.
 
     Returns
@@ -487,7 +493,8 @@ def _label(unit) -> str:
     return name
 
 
-def find_unit(query: str, *, level: str | None = None, data_dir=None) -> gpd.GeoDataFrame:
+def find_unit(query: str, *, level: str | None = None,
+              data_dir: DataDir = None) -> gpd.GeoDataFrame:
     """Find one administrative unit by name (English or Ukrainian) or code.
 
     A level word in the query (``raion``, ``oblast``, ``hromada``, ``район``, ``область``,
@@ -579,7 +586,7 @@ def _towns(root: Path) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     return towns, geonames
 
 
-def load_towns(*, data_dir=None) -> pd.DataFrame:
+def load_towns(*, data_dir: DataDir = None) -> pd.DataFrame:
     """The front-line towns list (GeoNames points): name, latitude, longitude, raion.
 
     Rows without coordinates (Robotyne is not in GeoNames' cities500 extract) are left out.
@@ -588,7 +595,7 @@ def load_towns(*, data_dir=None) -> pd.DataFrame:
     return towns.copy()
 
 
-def find_town(query, *, data_dir=None) -> dict:
+def find_town(query: str | tuple[float, float], *, data_dir: DataDir = None) -> dict:
     """A town point: ``{"name", "latitude", "longitude", "source"}``.
 
     ``query`` is a town name (the front-line list first, then GeoNames' cities500 by name
@@ -660,8 +667,11 @@ def _land(geometry, root: Path):
     return shapely.union_all(pieces) if pieces else shapely.Polygon()
 
 
-def area_from_spec(*, area=None, near=None, radius_km=None, polygon=None, name=None,
-                   data_dir=None) -> gpd.GeoDataFrame:
+def area_from_spec(*, area: str | list[str] | None = None,
+                   near: str | tuple[float, float] | None = None,
+                   radius_km: float | None = None,
+                   polygon: str | os.PathLike | gpd.GeoDataFrame | None = None,
+                   name: str | None = None, data_dir: DataDir = None) -> gpd.GeoDataFrame:
     """Build one area to measure: units, a town plus a radius, or a polygon file.
 
     Exactly one of:

@@ -65,7 +65,9 @@ for a date they must agree within :data:`AGREEMENT_KM2`, or a
 
 from __future__ import annotations
 
+import datetime
 import functools
+import os
 import warnings
 from dataclasses import dataclass, field
 
@@ -108,6 +110,9 @@ __all__ = [
     "monthly_changes",
     "monthly_gains",
 ]
+
+#: Anything :class:`pandas.Timestamp` reads as a day: ``"2024-10-27"``, a date, a Timestamp.
+DateLike = str | datetime.date | np.datetime64
 
 GAP_POLICIES = ("error", "previous", "interpolate")
 GLITCH_POLICIES = ("warn", "error", "skip")
@@ -460,7 +465,7 @@ class Totals:
                self.history.resolve_layers(snap.input, date, self.layers))
         return self.history.memo(key, lambda: tile(snap.geometry))
 
-    def neighbours(self, date: pd.Timestamp):
+    def neighbours(self, date: pd.Timestamp) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
         before = self.dates[self.dates < date]
         after = self.dates[self.dates > date]
         return (before[-1] if len(before) else None), (after[0] if len(after) else None)
@@ -521,7 +526,7 @@ class Totals:
         return Snapshot(date, (nearest,), self.by_date[nearest], total, geometry, False,
                         "skip-glitch", files, overlap, glitch=what)
 
-    def snapshot(self, date, gap_policy: str) -> Snapshot:
+    def snapshot(self, date: DateLike, gap_policy: str) -> Snapshot:
         date = pd.Timestamp(date).normalize()
         if gap_policy not in GAP_POLICIES:
             raise InvalidArgumentError(f"Unknown gap policy {gap_policy!r}: choose one of "
@@ -561,8 +566,8 @@ class Totals:
         raise SnapshotGapError(f"{self.gap_message(date)}: {hint}.")
 
 
-def snapshot(history: History, date, *, source: str | None = None, preset: str | None = None,
-             gap_policy: str = "error", max_gap_days: int = MAX_GAP_DAYS,
+def snapshot(history: History, date: DateLike, *, source: str | None = None,
+             preset: str | None = None, gap_policy: str = "error", max_gap_days: int = MAX_GAP_DAYS,
              on_glitch: str = "warn") -> Snapshot:
     """The total of a preset on one date, saying which snapshot produced it.
 
@@ -672,7 +677,7 @@ def _change(totals: Totals, start, end, gap_policy: str, source) -> Change:
                   layer_changes, (start_other_layers, end_other_layers), moves)
 
 
-def change(history: History, start, end, *, source: str | None = None,
+def change(history: History, start: DateLike, end: DateLike, *, source: str | None = None,
            preset: str | None = None, gap_policy: str = "error",
            max_gap_days: int = MAX_GAP_DAYS, on_glitch: str = "warn") -> Change:
     """Compare a preset's total on two dates: net, gross gained and gross lost.
@@ -731,7 +736,8 @@ def _month_ends(start: str | None, end: str | None, through, dates: pd.DatetimeI
 
 
 def monthly_changes(history: History, /, *, start: str | None = None, end: str | None = None,
-                    through=None, preset: str | None = None, source: str | None = None,
+                    through: DateLike | None = None, preset: str | None = None,
+                    source: str | None = None,
                     gap_policy: str = "error", max_gap_days: int = MAX_GAP_DAYS,
                     on_glitch: str = "warn") -> list[tuple[str, Change]]:
     """The :class:`Change` of every month from ``start`` to ``end`` (``YYYY-MM``).
@@ -762,7 +768,8 @@ def monthly_changes(history: History, /, *, start: str | None = None, end: str |
 
 
 def monthly_gains(history: History, /, *, start: str | None = None, end: str | None = None,
-                  through=None, preset: str | None = None, source: str | None = None,
+                  through: DateLike | None = None, preset: str | None = None,
+                  source: str | None = None,
                   gap_policy: str = "error", max_gap_days: int = MAX_GAP_DAYS,
                   on_glitch: str = "warn") -> pd.DataFrame:
     """The monthly table: one row per month with net, gained and lost km²/mi².
@@ -786,11 +793,11 @@ def monthly_gains(history: History, /, *, start: str | None = None, end: str | N
     return table[MONTHLY_COLUMNS]
 
 
-def total(history: History, date, /, *, source: str | None = None,
+def total(history: History, date: DateLike, /, *, source: str | None = None,
           preset: str | None = None, gap_policy: str = "error",
           max_gap_days: int = MAX_GAP_DAYS, on_glitch: str = "warn",
           baseline: str | float | None = "afp", share: bool = True,
-          data_dir=None) -> pd.DataFrame:
+          data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
     """The area held on one day: km², mi², share of Ukraine and the part taken since the
     full-scale invasion.
 
@@ -858,7 +865,7 @@ def total(history: History, date, /, *, source: str | None = None,
     return pd.DataFrame([row], columns=TOTAL_COLUMNS)
 
 
-def _baseline(baseline) -> tuple[str, float, str]:
+def _baseline(baseline: str | float | None) -> tuple[str, float, str]:
     """(name, km², source) of a ``baseline=`` value; NaN km² for none."""
     if baseline is None or baseline == "none":
         return "none", np.nan, NO_PRE2022_LAYER
