@@ -246,6 +246,9 @@ class Change:
     #: Per-layer moves from polygons, measured on request: a function returning
     #: {layer: (entered km², left km²)}; None without polygons at both ends.
     layer_moves: object = field(default=None, repr=False, compare=False)
+    #: The data directory of the history measured (``History.root``; None for one built
+    #: in memory): where breakdowns find the boundaries.
+    data_dir: object = field(default=None, repr=False)
 
     @property
     def exact(self) -> bool:
@@ -649,7 +652,7 @@ def _change(totals: Totals, start, end, gap_policy: str, source) -> Change:
     layer_changes = _layer_changes(totals.history, s, e)
     if s.geometry is None or e.geometry is None:
         return Change(s, e, _combined_source(s.input, e.input), totals.preset, net, np.nan,
-                      np.nan, layer_changes=layer_changes)
+                      np.nan, layer_changes=layer_changes, data_dir=totals.history.root)
     start_tiles, end_tiles = totals.tiles(s), totals.tiles(e)
     entered = tiled_difference(end_tiles, start_tiles)
     left = tiled_difference(start_tiles, end_tiles)
@@ -674,7 +677,8 @@ def _change(totals: Totals, start, end, gap_policy: str, source) -> Change:
                   float(geodesic_area_km2(entered)), float(geodesic_area_km2(left)),
                   entered, left, float(geodesic_area_km2(moved_in)),
                   float(geodesic_area_km2(moved_out)), moved_in, moved_out,
-                  layer_changes, (start_other_layers, end_other_layers), moves)
+                  layer_changes, (start_other_layers, end_other_layers), moves,
+                  totals.history.root)
 
 
 def change(history: History, start: DateLike, end: DateLike, *, source: str | None = None,

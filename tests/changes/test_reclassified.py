@@ -155,3 +155,11 @@ def test_a_table_only_row_still_says_which_layers_traded_area(isw):
     assert (row["control_change_km2"] + row["advances_change_km2"]
             + row["claimed_change_km2"] == pytest.approx(row["net_km2"], abs=0.01))
     assert row["infiltration_change_km2"] == pytest.approx(22.03, abs=0.01)
+
+
+def test_a_change_knows_the_folder_it_was_measured_from(isw, data_dir):
+    """Where a breakdown finds the boundaries (issue 12): the history's own folder."""
+    assert change(isw, "2025-12-31", "2026-01-24", source="isw-areas").data_dir == data_dir
+    frame = _frame([("2026-01-01", "control", box(37.0, 48.0, 37.1, 48.1))])
+    assert change(History.from_frame(frame), "2026-01-01", "2026-01-01", source="user",
+                  preset="control").data_dir is None
