@@ -202,3 +202,25 @@ def total_command(ctx, on, source, preset, gap_policy, max_gap_days, on_glitch, 
     emit(total(history, on, source=source, preset=preset, gap_policy=gap_policy,
                max_gap_days=max_gap_days, on_glitch=on_glitch, baseline=baseline,
                share=share, data_dir=ctx.obj.get("data_dir")), fmt)
+
+
+@cli.command("layer-changes")
+@click.option("--from", "start", required=True, help="Start date (YYYY-MM-DD).")
+@click.option("--to", "end", required=True, help="End date (YYYY-MM-DD).")
+@analysis_options
+@format_option()
+@click.pass_context
+def layer_changes_command(ctx, start, end, source, preset, gap_policy, max_gap_days,
+                          on_glitch, fmt):
+    """What each ISW area layer did between two dates: one row per layer.
+
+    start_km2, end_km2, change_km2 (polygons or the area table) and, with polygons at
+    both ends, entered_km2 and left_km2; `counted` says whether the preset counts the
+    layer. Area moving between a counted and an uncounted layer (infiltration,
+    counteroffensives) is reclassified, not gained or lost (see `frontline change`).
+
+    Example: frontline layer-changes --from 2026-04-12 --to 2026-04-27 --source isw
+    """
+    result = change(get_history(ctx, source), start, end, source=source, preset=preset,
+                    gap_policy=gap_policy, max_gap_days=max_gap_days, on_glitch=on_glitch)
+    emit(result.by_layer(), fmt)

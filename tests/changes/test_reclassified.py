@@ -163,3 +163,21 @@ def test_a_change_knows_the_folder_it_was_measured_from(isw, data_dir):
     frame = _frame([("2026-01-01", "control", box(37.0, 48.0, 37.1, 48.1))])
     assert change(History.from_frame(frame), "2026-01-01", "2026-01-01", source="user",
                   preset="control").data_dir is None
+
+
+def test_cli_layer_changes(data_dir):
+    import io
+
+    from click.testing import CliRunner
+
+    from frontline.cli.main import cli
+
+    result = CliRunner().invoke(cli, ["-q", "--data-dir", str(data_dir), "layer-changes",
+                                      "--from", "2025-12-31", "--to", "2026-01-24",
+                                      "--format", "csv"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(io.StringIO(result.stdout)).set_index("layer")
+    assert list(table.index) == ["control", "advances", "claimed", "infiltration"]
+    assert table.loc["infiltration", "change_km2"] == pytest.approx(22.03, abs=0.01)
+    assert not table.loc["infiltration", "counted"] and table.loc["claimed", "counted"]
+    assert table["entered_km2"].isna().all()  # area table: no polygons
