@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.server
 import json
 import threading
+import time
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,12 +21,14 @@ import pytest
 
 @dataclass
 class Reply:
-    """One scripted response. ``truncate_to`` sends fewer bytes than Content-Length says."""
+    """One scripted response. ``truncate_to`` sends fewer bytes than Content-Length says;
+    ``drip`` sends the body one byte every ``drip`` seconds (a server that never stops)."""
 
     status: int = 200
     body: bytes = b""
     headers: dict = field(default_factory=dict)
     truncate_to: int | None = None
+    drip: float | None = None
 
     @classmethod
     def json(cls, obj, status: int = 200, **headers) -> Reply:
@@ -60,6 +63,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if reply.truncate_to is not None:
             body = body[: reply.truncate_to]
+        if reply.drip is not None:
+            try:
+                for i in range(len(body)):
+                    self.wfile.write(body[i:i + 1])
+                    self.wfile.flush()
+                    time.sleep(reply.drip)
+            except OSError:  # the client gave up: that is the point
+                pass
+            self.close_connection = True
+            return
         self.wfile.write(body)
         self.wfile.flush()
         if reply.truncate_to is not None:
