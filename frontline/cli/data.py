@@ -1,12 +1,14 @@
-"""Data commands: fetch, snapshot isw, import, archive status."""
+"""Data commands: fetch, snapshot isw|deepstate, update, import, archive status."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import click
 import pandas as pd
 
 from frontline.cli.main import cli, emit, format_option
-from frontline.sources.arcgis import ENDPOINTS, snapshot_isw
+from frontline.sources.arcgis import ENDPOINTS, snapshot_isw, snapshot_isw_day
 from frontline.sources.archive import (
     archive_dir,
     archive_gaps,
@@ -15,8 +17,21 @@ from frontline.sources.archive import (
     archive_summary,
     import_paths,
 )
+from frontline.sources.deepstate import snapshot_deepstate
 from frontline.sources.fetch import data_target, fetch
 from frontline.sources.registry import GROUPS, ISW_TERMS, registry_table, select_entries
+
+
+def _iso_day(ctx, param, value):
+    """A --date value as YYYY-MM-DD, refused up front with the option's name."""
+    if value is None:
+        return None
+    try:
+        return pd.Timestamp(dt.date.fromisoformat(str(value).strip()))
+    except ValueError as err:
+        raise click.BadParameter(f"{value!r} is not a date: use YYYY-MM-DD.",
+                                 ctx=ctx, param=param) from err
+
 
 archive_option = click.option(
     "--archive", "archive_root", type=click.Path(file_okay=False), default=None,
@@ -68,21 +83,53 @@ def snapshot_group():
               help="Only this layer (repeatable; default: every layer of the endpoint table).")
 @click.option("--on-empty", type=click.Choice(["error", "skip"]), default="error",
               show_default=True, help="A layer with no features: fail, or leave it out.")
-@click.option("--date", "date", default=None,
-              help="Day the snapshot stands for (default: today, UTC).")
+@click.option("--date", "date", default=None, callback=_iso_day,
+              help="ISW's map of this past day (YYYY-MM-DD), from its time-lapse and "
+                   "monthly services (default: today's live layers).")
 @format_option()
 @click.pass_context
 def snapshot_isw_command(ctx, archive_root, layers, on_empty, date, fmt):
-    """Store today's state of ISW's public ArcGIS layers in the archive.
+    """Store ISW's public ArcGIS layers (today's, or a past day's) in the archive.
 
     Every feature of each layer is read (page by page, EPSG:4326 GeoJSON) and stored
     with its provenance: retrieval time, service URL and version, feature counts, sha256.
-    Nothing is stored unless every layer arrives complete. Base address:
-    $FRONTLINE_ARCGIS_URL, else ISW's ArcGIS organisation.
+    Nothing is stored unless every layer arrives complete. With --date, the control layer
+    of that day comes from ISW's time-lapse services (the table in
+    frontline/sources/services.py); a day no service holds is an error naming the
+    nearest dates each one has. Base address: $FRONTLINE_ARCGIS_URL, else ISW's ArcGIS
+    organisation.
     """
     click.echo(ISW_TERMS, err=True)
-    report = snapshot_isw(root=archive_root, layers=list(layers) or None, on_empty=on_empty,
-                          date=date, progress=ctx.obj["progress"])
+    if date is not None:
+        if layers and set(layers) != {"control"}:
+            raise click.UsageError("--date gives the control layer only (ISW's time-lapses "
+                                   "hold control of terrain): drop --layer.")
+        report = snapshot_isw_day(date, root=archive_root, progress=ctx.obj["progress"])
+    else:
+        report = snapshot_isw(root=archive_root, layers=list(layers) or None,
+                              on_empty=on_empty, progress=ctx.obj["progress"])
+    emit(report, fmt)
+    click.echo(f"archive: {archive_dir(archive_root)}", err=True)
+
+
+@snapshot_group.command("deepstate")
+@archive_option
+@click.option("--date", "date", default=None, callback=_iso_day,
+              help="The last DeepState snapshot created on this UTC day (YYYY-MM-DD).")
+@click.option("--id", "snapshot_id", default=None,
+              help="One DeepState snapshot by its id (a unix time).")
+@format_option()
+def snapshot_deepstate_command(archive_root, date, snapshot_id, fmt):
+    """Store DeepStateMap's latest map (or a day's, or one snapshot's) in the archive.
+
+    The occupied classes (Occupied, Occupied Crimea, CADR and CALR) are unioned as the
+    registry's daily files are; the layer is stored with its provenance (snapshot id,
+    created time, URL, sha256) and DeepState's own areas when the service gives them.
+    Unknown classes are reported. DeepState's licence is shown first. Base address:
+    $FRONTLINE_DEEPSTATE_URL, else DeepStateMap's API.
+    """
+    report = snapshot_deepstate(date=date, snapshot_id=snapshot_id, root=archive_root,
+                                notice=lambda text: click.echo(text, err=True))
     emit(report, fmt)
     click.echo(f"archive: {archive_dir(archive_root)}", err=True)
 
