@@ -228,13 +228,16 @@ def _policy(retries, backoff, deadline, budget) -> HttpPolicy:
 
 
 def _batch(source_url: str, service: str, layer: str, day: pd.Timestamp, features: list,
-           provenance: dict):
-    """(canonical frame, sha256, provenance, raw bytes) for one layer's features."""
+           provenance: dict, *, layer_name: str | None = None):
+    """(canonical frame, sha256, provenance, raw bytes) for one layer's features.
+
+    ``layer_name`` (default: the service name) must be a spelling frontline knows.
+    """
     collection = {"type": "FeatureCollection", "features": features}
     raw = json.dumps(collection, sort_keys=True, separators=(",", ":")).encode("utf-8")
     sha = hashlib.sha256(raw).hexdigest()
     frame = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
-    row = readers.layer_row("isw", day, service, source_url, service, frame)
+    row = readers.layer_row("isw", day, layer_name or service, source_url, service, frame)
     row["layer"] = layer  # the table decides, not the spelling
     return readers.canonical_frame([row]), sha, {**provenance, "sha256": sha}, raw
 
@@ -465,7 +468,8 @@ def snapshot_isw_day(date, /, *, root=None, timelapse=ISW_TIMELAPSE, base: str |
                 "oid_field": got["oid_field"], "table_checked": timelapse.checked,
                 "server_version": got["info"].get("currentVersion"),
             }
-            batch = _batch(url, layer.service, layer.layer, day, features, provenance)
+            batch = _batch(url, layer.service, layer.layer, day, features, provenance,
+                           layer_name=layer.layer)
             report = [{"layer": layer.layer, "service": layer.service, "date": iso,
                        "features": len(features), "pages": got["pages"],
                        "sha256": batch[1], "status": "", "vintage": pd.NA}]
