@@ -19,7 +19,9 @@ from frontline.sources.archive import (
 )
 from frontline.sources.deepstate import snapshot_deepstate
 from frontline.sources.fetch import data_target, fetch
+from frontline.sources.mirrors import RECORD, fetch_latest
 from frontline.sources.registry import GROUPS, ISW_TERMS, registry_table, select_entries
+from frontline.sources.update import update
 
 
 def _iso_day(ctx, param, value):
@@ -45,17 +47,38 @@ archive_option = click.option(
 @click.option("--mirror", default=None,
               help="A directory or URL laid out like the data folder to download from "
                    "(default: $FRONTLINE_MIRROR).")
+@click.option("--latest", is_flag=True,
+              help="Files newer than the registry from the public mirrors (NAMES are "
+                   "groups); their sha256 is recorded on first download.")
+@click.option("--since", default=None, callback=_iso_day,
+              help="With --latest: files dated from this day on (default: after the "
+                   "registry's last file).")
 @format_option()
 @click.pass_context
-def fetch_command(ctx, names, list_only, mirror, fmt):
+def fetch_command(ctx, names, list_only, mirror, latest, since, fmt):
     """Download the public inputs frontline knows into the data directory.
 
     NAMES are groups, files or folders of the registry; none means everything. Groups:
     deepstate, isw-history, isw-areas, isw-weekly, isw-extra, boundaries, towns.
     Files go to --data-dir, else $FRONTLINE_DATA_DIR, else the user cache folder; files
     already there are verified (sha256), not downloaded again. Copies of ISW data show
-    ISW's terms first.
+    ISW's terms first. With --latest, the public mirrors' newer files are fetched: trust
+    on first use (their sha256 is recorded in .frontline/latest.json and checked later),
+    a pinned file is never overwritten, and a file that changed upstream is kept as a new
+    vintage under vintages/.
     """
+    if since is not None and not latest:
+        raise click.UsageError("--since goes with --latest.")
+    if latest:
+        dest = data_target(ctx.obj["data_dir"])
+        table = fetch_latest(names, data_dir=dest, since=since)
+        emit(table.drop(columns=["path"]), fmt)
+        first = int((table["status"] == "added (trust on first use)").sum())
+        changed = int(table["status"].str.startswith("new vintage").sum())
+        click.echo(f"data directory: {dest}; {first} new file(s) (trust on first use: no "
+                   f"pinned hash, sha256 recorded in {dest / RECORD}), {changed} changed "
+                   "upstream (kept as new vintages, nothing overwritten)", err=True)
+        return
     entries = select_entries(names)
     if list_only:
         emit(registry_table(entries)[["name", "group", "size", "url", "licence"]], fmt)
@@ -132,6 +155,28 @@ def snapshot_deepstate_command(archive_root, date, snapshot_id, fmt):
                                 notice=lambda text: click.echo(text, err=True))
     emit(report, fmt)
     click.echo(f"archive: {archive_dir(archive_root)}", err=True)
+
+
+@cli.command("update")
+@archive_option
+@click.pass_context
+def update_command(ctx, archive_root):
+    """Add today's ISW and DeepState snapshots and the mirrors' newer files to the archive.
+
+    One command to run every day (cron): `frontline snapshot isw`, `frontline snapshot
+    deepstate` and `frontline fetch --latest` (files go to the data directory, then into
+    the archive). Idempotent: a second run adds nothing and says so. Prints one summary
+    line; exits with code 1 if a source failed (the others are still taken).
+    """
+    dest = data_target(ctx.obj["data_dir"])
+    click.echo(ISW_TERMS, err=True)
+    result = update(root=archive_root, data_dir=dest, progress=ctx.obj["progress"],
+                    notice=lambda text: click.echo(text, err=True))
+    click.echo(result.summary)
+    for step, message in result.failures.items():
+        click.echo(f"Error: {step}: {message}", err=True)
+    if not result.ok:
+        raise click.exceptions.Exit(1)
 
 
 @cli.command("import")

@@ -257,20 +257,15 @@ class Mirror:
     checked: str = ""
 
 
-#: Listing: ``$FRONTLINE_MIRRORS_URL/<repo>/contents/<folder>?ref=<branch>`` (GitHub's
-#: contents API, else a fake); files: their ``download_url``.
+#: Public copies newer than the registry. Listing: GitHub's git-trees API
+#: (``$FRONTLINE_GITHUB_API_URL``, else https://api.github.com); files: raw copies
+#: (``$FRONTLINE_GITHUB_RAW_URL``, else https://raw.githubusercontent.com). Only mirrors
+#: whose file names frontline's readers date correctly are listed: hcss-utils' month-end
+#: DeepState files (``<date>.geojson``, dated by map day) and amcaw's ISW zips are not
+#: modelled yet.
 MIRRORS: tuple[Mirror, ...] = (
     Mirror("deepstate", "cyterat/deepstate-map-data", "master", "data",
            r"^deepstatemap_data_(?P<date>\d{8})\.geojson$", "deepstate/daily/{name}",
            "GPL-3.0", "DeepStateMap.live, via github.com/cyterat/deepstate-map-data "
            "(GPL-3.0)", False, "2026-12-01"),
-    Mirror("deepstate", "hcss-utils/war-datasets-dashboard", "main",
-           "public/data/deepstate_geojson", r"^(?P<date>\d{4}-\d{2}-\d{2})\.geojson$",
-           "deepstate/monthly/{name}", "as stated by the repository",
-           "DeepStateMap.live, via github.com/hcss-utils/war-datasets-dashboard", False,
-           "2026-12-01"),
-    Mirror("isw-history", "amcaw/WarMaps", "main", "", r"^.*?(?P<date>\d{8}).*\.zip$",
-           "isw/mirrors/amcaw/{name}", "ISW's terms",
-           "ISW and AEI's Critical Threats Project, via github.com/amcaw/WarMaps", True,
-           "2026-12-01"),
 )
