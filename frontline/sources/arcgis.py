@@ -3,25 +3,27 @@
 ISW and AEI's Critical Threats Project publish their live map layers as ArcGIS
 FeatureServer services. Their names change over time (``_V2``/``_V3`` suffixes, ``VIEW_``
 prefixes) and so does the object-id field (``FID`` or ``OBJECTID``), so every address lives
-in one table, :data:`ENDPOINTS`. The object-id field each layer really uses is read from
+in one table, :data:`frontline.sources.services.ISW_LIVE` (:data:`ENDPOINTS` here), each
+name with the date it was checked. The object-id field each layer really uses is read from
 the layer's own description (``?f=json``) before paging.
 
 :func:`snapshot_isw` asks each layer for every feature as EPSG:4326 GeoJSON, page by page
 (``resultOffset``/``resultRecordCount`` until ``exceededTransferLimit`` is false and a page
 comes back short), checks the total against the service's own count, backs off on HTTP
-429/5xx (honouring ``Retry-After``), and rejects HTML error pages, ArcGIS error objects and
+429/5xx (honouring ``Retry-After``, within the deadline and retry budget of
+:mod:`frontline.sources.network`), and rejects HTML error pages, ArcGIS error objects and
 empty layers with one clear error. Only when every layer has arrived is anything written:
 each layer becomes one archive row (source ``isw``, dated the UTC day of retrieval) with
 its provenance (retrieval time, service URL and version, feature and page counts, sha256)
 and the raw GeoJSON kept in the archive's ``raw/`` folder.
 
-The base address is ``$FRONTLINE_ARCGIS_URL`` when set (tests point it at a local server).
+:func:`snapshot_isw_day` takes ISW's map of a past day from the daily time-lapse
+(2022-02-24 → 2024-12-31) and the monthly services of 2025–26
+(:data:`frontline.sources.services.ISW_TIMELAPSE`): the services near the day are asked
+which dates they hold (``returnDistinctValues``), and the day's features are read with a
+``where`` on the date field, with the same paging and checks.
 
-.. note::
-   The control, advances and infiltration service names are the ones public code uses
-   against ISW's organisation today; the claimed, counteroffensives, pre-2022 and Kursk
-   names come from older copies of ISW's layers (Nikkei's 2023 files) and public web
-   maps, and could not be checked from here. :data:`ENDPOINTS` says which is which.
+The base address is ``$FRONTLINE_ARCGIS_URL`` when set (tests point it at a local server).
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 :func:`fetch` puts files into the data layout (``isw/``, ``deepstate/``, ``boundaries/``)
 of a data directory: ``FRONTLINE_DATA_DIR`` when set, else the user cache folder.
-Downloads go through :func:`pooch.retrieve`: each file is written to a temporary name
+Downloads go through :func:`pooch.retrieve` and :func:`frontline.sources.network.http_get`
+(an overall deadline per request, a bounded retry budget): each file is written to a temporary name
 beside its target, its sha256 is checked, and only then is it moved into place, so a
 failed or interrupted download leaves nothing behind. Files already present are verified
 (sha256), not downloaded again; a present file whose hash is wrong is replaced.
