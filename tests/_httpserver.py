@@ -29,6 +29,7 @@ class Reply:
     headers: dict = field(default_factory=dict)
     truncate_to: int | None = None
     drip: float | None = None
+    drip_headers: bool = False
 
     @classmethod
     def json(cls, obj, status: int = 200, **headers) -> Reply:
@@ -56,6 +57,18 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if reply is None:
             reply = owner._static(path)
         body = reply.body
+        if reply.drip_headers:  # the status line and headers a byte at a time
+            head = (f"HTTP/1.1 {reply.status} OK\r\nContent-Length: {len(body)}\r\n\r\n"
+                    .encode())
+            try:
+                for i in range(len(head)):
+                    self.wfile.write(head[i:i + 1])
+                    self.wfile.flush()
+                    time.sleep(reply.drip or 0.1)
+            except OSError:
+                pass
+            self.close_connection = True
+            return
         self.send_response(reply.status)
         headers = {"Content-Length": str(len(body)), **reply.headers}
         for key, value in headers.items():

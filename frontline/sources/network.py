@@ -21,6 +21,7 @@ import email.utils
 import json
 import logging
 import re
+import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -127,15 +128,39 @@ def _socket(response: requests.Response):
     return getattr(connection, "sock", None)
 
 
+def _headers(session: requests.Session, url: str, params, deadline: float,
+             connect: float) -> requests.Response:
+    """Connect and read the headers within ``deadline`` seconds.
+
+    The request runs in a daemon thread the caller stops waiting for at the deadline:
+    socket timeouts bound each read, not a server that sends its headers a byte at a time.
+    """
+    box: dict = {}
+
+    def run():
+        try:
+            box["response"] = session.get(url, params=params, stream=True,
+                                          timeout=(min(connect, deadline), deadline))
+        except BaseException as err:  # noqa: BLE001 - handed to the caller's thread
+            box["error"] = err
+
+    worker = threading.Thread(target=run, name="frontline-http", daemon=True)
+    worker.start()
+    worker.join(deadline)
+    if worker.is_alive():
+        raise _DeadlinePassed(f"no complete headers within {deadline:g} s")
+    if "error" in box:
+        if isinstance(box["error"], requests.Timeout):
+            raise _DeadlinePassed(str(box["error"])) from box["error"]
+        raise box["error"]
+    return box["response"]
+
+
 def _attempt(session: requests.Session, url: str, params, deadline: float, connect: float,
              sink: Path | None, on_bytes) -> Answer:
     """One GET read completely before ``deadline`` seconds have passed."""
     start = time.monotonic()
-    try:
-        response = session.get(url, params=params, stream=True,
-                               timeout=(min(connect, deadline), deadline))
-    except requests.Timeout as err:
-        raise _DeadlinePassed(str(err)) from err
+    response = _headers(session, url, params, deadline, connect)
     with response, (open(sink, "wb") if sink is not None else contextlib.nullcontext()) as out:
         sock = _socket(response)
         chunks = []

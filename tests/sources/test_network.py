@@ -47,6 +47,16 @@ def test_a_server_dripping_one_byte_at_a_time_is_cut_at_the_deadline(server):
     assert "each attempt may take 1.5 s" in str(err)
 
 
+def test_a_server_dripping_its_headers_is_cut_at_the_deadline(server):
+    server.route("/slow-head", Reply(200, b"ok", drip=0.2, drip_headers=True))
+    policy = HttpPolicy(deadline=1.0, retries=0, budget=10)
+    seconds, err = timed(lambda: http_get(new_session(), f"{server.url}/slow-head",
+                                          policy=policy))
+    assert isinstance(err, FetchError)
+    assert 0.9 <= seconds < 1.6
+    assert "no complete headers within 1 s" in str(err)
+
+
 def test_the_deadline_holds_for_downloads_to_a_file_and_leaves_nothing(server, tmp_path):
     server.route("/drip", Reply(200, b"x" * 1000, drip=0.2))
     target = tmp_path / "out.bin"
