@@ -71,7 +71,8 @@ def fetch_command(ctx, names, list_only, mirror, latest, since, fmt):
         raise click.UsageError("--since goes with --latest.")
     if latest:
         dest = data_target(ctx.obj["data_dir"])
-        table = fetch_latest(names, data_dir=dest, since=since)
+        table = fetch_latest(names, data_dir=dest, since=since,
+                             notice=lambda text: click.echo(text, err=True))
         emit(table.drop(columns=["path"]), fmt)
         first = int((table["status"] == "added (trust on first use)").sum())
         changed = int(table["status"].str.startswith("new vintage").sum())
@@ -169,7 +170,6 @@ def update_command(ctx, archive_root):
     line; exits with code 1 if a source failed (the others are still taken).
     """
     dest = data_target(ctx.obj["data_dir"])
-    click.echo(ISW_TERMS, err=True)
     result = update(root=archive_root, data_dir=dest, progress=ctx.obj["progress"],
                     notice=lambda text: click.echo(text, err=True))
     click.echo(result.summary)

@@ -27,6 +27,7 @@ import json
 import logging
 import os
 import re
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -34,7 +35,7 @@ import pandas as pd
 from frontline.errors import FetchError, InvalidArgumentError, ServiceError
 from frontline.io.writers import write_atomic
 from frontline.sources.network import DEFAULT_POLICY, http_get, json_answer, new_session
-from frontline.sources.registry import registry
+from frontline.sources.registry import ISW_TERMS, registry
 from frontline.sources.services import MIRRORS, Mirror
 
 __all__ = ["ENV_GITHUB_API", "ENV_GITHUB_RAW", "RECORD", "fetch_latest", "read_record"]
@@ -138,7 +139,7 @@ def _download(session, url: str, blob: str, policy) -> bytes:
 
 def fetch_latest(groups=(), /, *, data_dir, since=None, mirrors=MIRRORS, entries=None,
                  retries: int = 3, backoff: float = 1.0, deadline: float | None = None,
-                 budget: float | None = None) -> pd.DataFrame:
+                 budget: float | None = None, notice=None) -> pd.DataFrame:
     """Download the mirrors' files newer than the registry into ``data_dir``.
 
     Parameters
@@ -156,13 +157,17 @@ def fetch_latest(groups=(), /, *, data_dir, since=None, mirrors=MIRRORS, entries
         The registry (default: :func:`frontline.sources.registry.registry`).
     retries, backoff, deadline, budget
         The network policy (:class:`~frontline.sources.network.HttpPolicy`).
+    notice : callable, optional
+        Receives ISW's terms before a copy of ISW data is downloaded (default: stderr).
 
     Returns
     -------
     pandas.DataFrame
         One row per file considered: ``name, group, date, status, sha256, path, mirror``;
         status ``added (trust on first use)``, ``present``, ``new vintage (changed
-        upstream)`` or ``pinned (registry)``.
+        upstream)``, ``pinned (registry)`` or, for a rolling file whose content is the
+        registry's, ``present (pinned)``. Rolling files (one name, changed in place)
+        are checked whatever ``since`` says.
 
     Raises
     ------
@@ -184,7 +189,8 @@ def fetch_latest(groups=(), /, *, data_dir, since=None, mirrors=MIRRORS, entries
     policy = DEFAULT_POLICY.with_(retries=retries, backoff=backoff, deadline=deadline,
                                   budget=budget)
     start = pd.Timestamp(since).normalize() if since is not None else None
-    rows = []
+    notice = notice or (lambda text: print(text, file=sys.stderr))
+    rows, shown = [], False
     with new_session() as session:
         for mirror in mirrors:
             if groups and mirror.group not in groups:
@@ -196,17 +202,28 @@ def fetch_latest(groups=(), /, *, data_dir, since=None, mirrors=MIRRORS, entries
                 match = pattern.match(base)
                 if not match:
                     continue
-                day = _date(match.group("date"))
+                name = mirror.target.format(name=base)
+                day = _date(match.group("date")) if "date" in match.groupdict() else pd.NaT
+                row = {"name": name, "group": mirror.group, "date": day, "sha256": "",
+                       "path": str(root / name), "mirror": mirror.repo}
+                if mirror.rolling:
+                    if mirror.isw_terms and not shown:
+                        notice(ISW_TERMS)
+                        shown = True
+                    rows.append(_rolling(session, mirror, item, name, root, record, row,
+                                         entries, policy))
+                    write_atomic(root / RECORD, json.dumps(record, indent=1, sort_keys=True))
+                    continue
                 if (start is not None and day < start) or (
                         start is None and last is not None and day <= last):
                     continue
-                name = mirror.target.format(name=base)
-                row = {"name": name, "group": mirror.group, "date": day, "sha256": "",
-                       "path": str(root / name), "mirror": mirror.repo}
                 if name in entries:
                     rows.append({**row, "status": "pinned (registry)",
                                  "sha256": entries[name].sha256})
                     continue
+                if mirror.isw_terms and not shown:
+                    notice(ISW_TERMS)
+                    shown = True
                 rows.append(_one(session, mirror, item, name, root, record, row, policy))
                 write_atomic(root / RECORD, json.dumps(record, indent=1, sort_keys=True))
     table = pd.DataFrame(rows, columns=COLUMNS)
@@ -257,6 +274,44 @@ def _one(session, mirror: Mirror, item: dict, name: str, root: Path, record: dic
                 "the file first seen is unchanged.", name, sha[:12], held["first_seen"], where)
     return {**row, "status": "new vintage (changed upstream)", "sha256": sha,
             "path": str(root / where)}
+
+
+def _rolling(session, mirror: Mirror, item: dict, name: str, root: Path, record: dict,
+             row: dict, entries, policy) -> dict:
+    """A file that keeps its name and changes in place: each new content is a vintage."""
+    blob = str(item.get("sha") or "")
+    url = f"{_raw()}/{mirror.repo}/{mirror.branch}/{item['path']}"
+    held = record.get(name)
+    versions = [] if held is None else [held, *held.get("vintages", [])]
+    same = next((v for v in versions if blob and v.get("blob") == blob), None)
+    if same is not None:
+        return {**row, "status": "present", "sha256": same["sha256"],
+                "path": str(root / same["path"])}
+    pinned = entries.get(name)
+    local = root / name
+    if pinned is not None and local.is_file() and git_blob_sha(local.read_bytes()) == blob:
+        return {**row, "status": "present (pinned)", "sha256": pinned.sha256}
+    body = _download(session, url, blob, policy)
+    sha = hashlib.sha256(body).hexdigest()
+    if pinned is not None and sha == pinned.sha256:
+        return {**row, "status": "present (pinned)", "sha256": sha}
+    same = next((v for v in versions if v.get("sha256") == sha), None)
+    if same is not None:
+        same["blob"] = blob
+        return {**row, "status": "present", "sha256": sha, "path": str(root / same["path"])}
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    where = f"{VINTAGES}/{sha[:12]}/{name}"
+    write_atomic(root / where, body)
+    version = {"sha256": sha, "blob": blob, "url": url, "size": len(body),
+               "first_seen": now, "path": where}
+    if held is None:
+        record[name] = {**version, "vintages": []}
+        status = ("new vintage (changed upstream)" if pinned is not None
+                  else "added (trust on first use)")
+    else:
+        held.setdefault("vintages", []).append(version)
+        status = "new vintage (changed upstream)"
+    return {**row, "status": status, "sha256": sha, "path": str(root / where)}
 
 
 def recorded_paths(data_dir) -> list[Path]:

@@ -243,6 +243,10 @@ class Mirror:
     isw_terms : bool
         The files are copies of ISW data (ISW's terms apply).
     checked : str
+    rolling : bool
+        The files keep one name and change in place (one commit a day): every content
+        seen is kept as a vintage under ``vintages/`` (for the archive), never in the
+        data layout, where it would stand beside the registry's pinned copy.
     """
 
     group: str
@@ -255,17 +259,27 @@ class Mirror:
     attribution: str
     isw_terms: bool = False
     checked: str = ""
+    rolling: bool = False
 
 
 #: Public copies newer than the registry. Listing: GitHub's git-trees API
-#: (``$FRONTLINE_GITHUB_API_URL``, else https://api.github.com); files: raw copies
-#: (``$FRONTLINE_GITHUB_RAW_URL``, else https://raw.githubusercontent.com). Only mirrors
-#: whose file names frontline's readers date correctly are listed: hcss-utils' month-end
-#: DeepState files (``<date>.geojson``, dated by map day) and amcaw's ISW zips are not
-#: modelled yet.
+#: (``$FRONTLINE_GITHUB_API_URL``, else https://api.github.com) of the default branch
+#: (``HEAD``); files: raw copies (``$FRONTLINE_GITHUB_RAW_URL``, else
+#: https://raw.githubusercontent.com). Checked 2026-12-01 against the registry's own
+#: sources (data/*/MANIFEST.md): the same repositories and paths. hcss-utils' month-end
+#: DeepState files (``<date>.geojson``, dated by map day, not download day) are not
+#: taken: frontline's reader would date them a day early.
 MIRRORS: tuple[Mirror, ...] = (
-    Mirror("deepstate", "cyterat/deepstate-map-data", "master", "data",
+    Mirror("deepstate", "cyterat/deepstate-map-data", "HEAD", "data",
            r"^deepstatemap_data_(?P<date>\d{8})\.geojson$", "deepstate/daily/{name}",
            "GPL-3.0", "DeepStateMap.live, via github.com/cyterat/deepstate-map-data "
            "(GPL-3.0)", False, "2026-12-01"),
+    Mirror("isw-areas", "hcss-utils/war-datasets-dashboard", "HEAD", "public/data",
+           r"^daily_areas\.json$", "isw/area_tables/hcss_daily_areas.json",
+           "no licence file; areas of ISW/CTP layers", "hcss-utils/war-datasets-dashboard",
+           True, "2026-12-01", rolling=True),
+    Mirror("isw-history", "amcaw/IranMaps", "HEAD", "data/ukraine/zips", r"^[\w-]+\.zip$",
+           "isw/mirrors/amcaw-iranmaps/{name}", "ISW's terms (no licence file)",
+           "ISW and AEI's Critical Threats Project, via github.com/amcaw/IranMaps", True,
+           "2026-12-01", rolling=True),
 )

@@ -10,6 +10,7 @@ it again adds nothing that is already held (the archive keeps identical layers o
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -19,6 +20,7 @@ from frontline.sources.arcgis import snapshot_isw
 from frontline.sources.archive import import_paths
 from frontline.sources.deepstate import snapshot_deepstate
 from frontline.sources.mirrors import fetch_latest, recorded_paths
+from frontline.sources.registry import ISW_TERMS
 
 __all__ = ["UpdateResult", "update"]
 
@@ -55,7 +57,7 @@ def _count(report: pd.DataFrame) -> tuple[int, int]:
     return int(status.isin(_ADDED).sum()), int((status == "unchanged").sum())
 
 
-def update(*, root=None, data_dir, groups=("deepstate",), notice=None,
+def update(*, root=None, data_dir, groups=(), notice=None,
            progress: bool = False, steps=("isw", "deepstate", "mirrors")) -> UpdateResult:
     """Take the latest ISW and DeepState snapshots and the mirrors' newer files.
 
@@ -66,9 +68,10 @@ def update(*, root=None, data_dir, groups=("deepstate",), notice=None,
     data_dir : path-like
         Where mirror files are downloaded (and their first-seen hashes recorded).
     groups : iterable of str
-        Mirror groups to fetch.
+        Mirror groups to fetch (default: every mirror).
     notice : callable, optional
-        Receives DeepState's licence (default: stderr).
+        Receives ISW's terms and DeepState's licence, once each, before the first
+        download of each (default: stderr).
     progress : bool
     steps : iterable of str
         Which of ``isw``, ``deepstate``, ``mirrors`` to run.
@@ -80,6 +83,16 @@ def update(*, root=None, data_dir, groups=("deepstate",), notice=None,
         ``failures``).
     """
     result = UpdateResult()
+    said = set()
+    tell = notice or (lambda text: print(text, file=sys.stderr))
+
+    def once(text):
+        if text not in said:
+            said.add(text)
+            tell(text)
+
+    once(ISW_TERMS)  # before the first ISW layer is read
+    notice = once
     for step in steps:
         try:
             if step == "isw":
@@ -93,7 +106,7 @@ def update(*, root=None, data_dir, groups=("deepstate",), notice=None,
                 result.parts.append(f"deepstate: map of {line['date']} "
                                     f"{'added' if added else 'unchanged'}")
             elif step == "mirrors":
-                fetched = fetch_latest(list(groups), data_dir=data_dir)
+                fetched = fetch_latest(list(groups), data_dir=data_dir, notice=notice)
                 new = int(fetched["status"].str.startswith(("added", "new vintage")).sum())
                 report = import_paths(recorded_paths(data_dir), root=root)
                 added, _ = _count(report)

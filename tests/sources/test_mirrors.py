@@ -29,25 +29,27 @@ PINNED = "deepstatemap_data_20260822.geojson"  # the registry's last DeepState f
 
 
 class FakeGitHub:
-    """``/gh-api/repos/<repo>/git/trees/master`` and ``/gh-raw/<repo>/master/<path>``."""
+    """``/gh-api/repos/<repo>/git/trees/HEAD`` and ``/gh-raw/<repo>/HEAD/<folder>/<name>``."""
 
-    def __init__(self, server, files: dict):
-        self.server = server
+    def __init__(self, server, files: dict, *, repo=REPO, folder="data"):
+        self.server, self.repo, self.folder = server, repo, folder
         self.set(files)
 
     def set(self, files: dict):
         self.files = dict(files)
-        tree = [{"path": f"data/{name}", "type": "blob", "sha": git_blob_sha(body),
+        tree = [{"path": f"{self.folder}/{name}", "type": "blob", "sha": git_blob_sha(body),
                  "size": len(body)} for name, body in self.files.items()]
-        tree += [{"path": "data", "type": "tree", "sha": "0" * 40},
+        tree += [{"path": self.folder, "type": "tree", "sha": "0" * 40},
                  {"path": "README.md", "type": "blob", "sha": git_blob_sha(b"x"), "size": 1}]
-        self.server.route(f"/gh-api/repos/{REPO}/git/trees/master",
+        self.server.route(f"/gh-api/repos/{self.repo}/git/trees/HEAD",
                           Reply.json({"sha": "f" * 40, "tree": tree, "truncated": False}))
         for name, body in self.files.items():
-            self.server.route(f"/gh-raw/{REPO}/master/data/{name}", Reply(200, body))
+            self.server.route(f"/gh-raw/{self.repo}/HEAD/{self.folder}/{name}",
+                              Reply(200, body))
 
     def downloads(self) -> int:
-        return sum(1 for path, _ in self.server.requests if path.startswith("/gh-raw/"))
+        return sum(1 for path, _ in self.server.requests
+                   if path.startswith(f"/gh-raw/{self.repo}/"))
 
 
 @pytest.fixture
@@ -96,7 +98,7 @@ def test_since_reaches_back_but_never_overwrites_a_pinned_file(server, real, tmp
     (tmp_path / "deepstate" / "daily").mkdir(parents=True)
     pinned = tmp_path / "deepstate" / "daily" / PINNED
     pinned.write_bytes(real["20260822"])
-    table = fetch_latest([], data_dir=tmp_path, since="2026-08-22")
+    table = fetch_latest(["deepstate"], data_dir=tmp_path, since="2026-08-22")
     assert table["status"].tolist() == ["pinned (registry)", "added (trust on first use)"]
     assert pinned.read_bytes() == real["20260822"]
 
@@ -104,9 +106,9 @@ def test_since_reaches_back_but_never_overwrites_a_pinned_file(server, real, tmp
 def test_a_file_that_changes_upstream_becomes_a_new_vintage(server, real, tmp_path):
     name = "deepstatemap_data_20261201.geojson"
     github = FakeGitHub(server, {name: real["20260821"]})
-    fetch_latest([], data_dir=tmp_path)
+    fetch_latest(["deepstate"], data_dir=tmp_path)
     github.set({name: real["20260822"]})  # the mirror rewrote the file
-    table = fetch_latest([], data_dir=tmp_path)
+    table = fetch_latest(["deepstate"], data_dir=tmp_path)
     assert table["status"].tolist() == ["new vintage (changed upstream)"]
     first = tmp_path / "deepstate" / "daily" / name
     assert first.read_bytes() == real["20260821"]  # never overwritten
@@ -116,16 +118,45 @@ def test_a_file_that_changes_upstream_becomes_a_new_vintage(server, real, tmp_pa
     held = read_record(tmp_path)[f"deepstate/daily/{name}"]
     assert [v["sha256"] for v in [held, *held["vintages"]]] == [
         sha256(real["20260821"]), sha256(real["20260822"])]
-    assert fetch_latest([], data_dir=tmp_path)["status"].tolist() == ["present"]
+    assert fetch_latest(["deepstate"], data_dir=tmp_path)["status"].tolist() == ["present"]
 
 
 def test_a_download_that_does_not_match_the_listing_writes_nothing(server, real, tmp_path):
     name = "deepstatemap_data_20261201.geojson"
     FakeGitHub(server, {name: real["20260821"]})
-    server.route(f"/gh-raw/{REPO}/master/data/{name}", Reply(200, b"something else"))
+    server.route(f"/gh-raw/{REPO}/HEAD/data/{name}", Reply(200, b"something else"))
     with pytest.raises(FetchError, match="does not match the listing.*nothing was written"):
-        fetch_latest([], data_dir=tmp_path)
+        fetch_latest(["deepstate"], data_dir=tmp_path)
     assert not (tmp_path / "deepstate").exists() and read_record(tmp_path) == {}
+
+
+HCSS = "hcss-utils/war-datasets-dashboard"
+AREAS = "isw/area_tables/hcss_daily_areas.json"
+
+
+def test_a_rolling_file_is_kept_as_vintages_beside_the_pinned_copy(server, data_dir,
+                                                                    tmp_path):
+    pinned = (data_dir / AREAS).read_bytes()
+    (tmp_path / AREAS).parent.mkdir(parents=True)
+    (tmp_path / AREAS).write_bytes(pinned)
+    github = FakeGitHub(server, {"daily_areas.json": pinned}, repo=HCSS,
+                        folder="public/data")
+    shown = []
+    table = fetch_latest(["isw-areas"], data_dir=tmp_path, notice=shown.append)
+    assert table[["name", "status"]].values.tolist() == [[AREAS, "present (pinned)"]]
+    assert github.downloads() == 0  # the blob id of the pinned copy matches
+    rows = json.loads(pinned)
+    rows.append({"date": "2026-03-01", "layerType": "russian_advances", "areaKm2": 1.5})
+    newer = json.dumps(rows).encode()
+    github.set({"daily_areas.json": newer})
+    table = fetch_latest(["isw-areas"], data_dir=tmp_path, notice=shown.append)
+    assert table["status"].tolist() == ["new vintage (changed upstream)"]
+    assert (tmp_path / AREAS).read_bytes() == pinned  # the pinned copy is never touched
+    vintage = tmp_path / table["path"][0]
+    assert vintage.read_bytes() == newer and "vintages" in vintage.parts
+    assert len(shown) == 2 and "ISW and AEI's Critical Threats Project" in shown[0]
+    assert fetch_latest(["isw-areas"], data_dir=tmp_path,
+                        notice=shown.append)["status"].tolist() == ["present"]
 
 
 def test_an_unknown_group_is_refused(tmp_path):
@@ -147,12 +178,17 @@ def test_cli_fetch_latest_says_trust_on_first_use(server, real, tmp_path):
 
 
 @pytest.fixture
-def live(server, monkeypatch, real):
+def live(server, monkeypatch, real, data_dir):
     """Every live source faked: ISW's layers, DeepState's API, the DeepState mirror."""
     for i, endpoint in enumerate(ISW_LIVE):
         FakeLayer(server, endpoint, squares(2, x0=30.0 + i))
     FakeDeepState(server, [feature("a /// Occupied /// b", box(37, 48, 37.1, 48.1))])
     github = FakeGitHub(server, {"deepstatemap_data_20261201.geojson": real["20260822"]})
+    FakeGitHub(server, {"daily_areas.json": (data_dir / AREAS).read_bytes()}, repo=HCSS,
+               folder="public/data")
+    zip_ = data_dir / "isw/original_shapefiles_2026/2026-04-27/russian_advances.zip"
+    FakeGitHub(server, {"russian_advances.zip": zip_.read_bytes()}, repo="amcaw/IranMaps",
+               folder="data/ukraine/zips")
     monkeypatch.setenv("FRONTLINE_ARCGIS_URL", f"{server.url}/arcgis/rest/services")
     monkeypatch.setenv("FRONTLINE_DEEPSTATE_URL", f"{server.url}/api")
     return github
@@ -168,11 +204,17 @@ def test_update_twice_the_second_run_adds_nothing_and_says_so(live, tmp_path, re
     assert first.exit_code == 0, first.output
     n = len(ISW_LIVE)
     assert first.stdout.strip() == (
-        f"update: {n + 2} added to the archive (isw: {n} layer(s) added, 0 unchanged; "
-        "deepstate: map of 2024-09-30 added; mirrors: 1 new file(s), 1 layer(s) imported)")
+        f"update: {n + 3} added to the archive (isw: {n} layer(s) added, 0 unchanged; "
+        "deepstate: map of 2024-09-30 added; mirrors: 2 new file(s), 2 layer(s) imported)")
     assert "DeepStateMap data" in first.stderr and "ISW and AEI" in first.stderr
     manifest = read_manifest(tmp_path / "archive")
-    assert sorted(manifest["source"].value_counts().items()) == [("deepstate", 2), ("isw", n)]
+    assert sorted(manifest["source"].value_counts().items()) == [("deepstate", 2),
+                                                                 ("isw", n + 1)]
+    # amcaw's rolling zip went in with the date and layer of the .shp inside it.
+    zipped = manifest[manifest["file"].str.endswith("russian_advances.zip")]
+    assert zipped[["date", "layer"]].astype(str).values.tolist() == [["2026-04-27",
+                                                                     "advances"]]
+    assert first.stderr.count("ISW/CTP data:") == 1
     second = run_update(tmp_path)
     assert second.exit_code == 0, second.output
     assert second.stdout.strip() == (
