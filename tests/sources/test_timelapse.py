@@ -8,16 +8,18 @@ GeoJSON for a ``where`` on one day.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 import re
 
 import pytest
 from click.testing import CliRunner
-from shapely.geometry import box, mapping
+from shapely.geometry import box, mapping, shape
 
 from frontline.cli.main import cli
 from frontline.errors import NotFoundError, ServiceError
 from frontline.geodesy import geodesic_area_km2
+from frontline.io.readers import read_isw_geojson
 from frontline.sources.arcgis import snapshot_isw_day, timelapse_dates
 from frontline.sources.archive import load_history, read_manifest
 from frontline.sources.services import ISW_TIMELAPSE, Timelapse, TimelapseService
@@ -176,3 +178,19 @@ def test_cli_date_uses_the_time_lapse_and_refuses_bad_dates(server, tmp_path, mo
         "control,UkrainianCoTTimelapse_FEB_2022_to_DEC_2024_view,3,2,")
     bad = CliRunner().invoke(cli, ["snapshot", "isw", "--date", "2024-13-01"])
     assert bad.exit_code == 2 and "--date" in bad.output and "YYYY-MM-DD" in bad.output
+
+
+def test_a_real_isw_layer_served_as_a_time_lapse_keeps_its_area(server, tmp_path, data_dir):
+    # ISW's control layer of 2023-05-31 (as its ArcGIS service gave it; ../shared/data),
+    # served as the time-lapse's features of that day, 2 a page.
+    path = data_dir / "isw/nikkei_geojson/2023/2023-05-31.geojson.gz"
+    raw = json.loads(gzip.decompress(path.read_bytes()))
+    control = [shape(f["geometry"]) for f in raw["features"]
+               if f["properties"].get("layer") == "VIEW_RussiaCoTinUkraine_V3"]
+    FakeTimelapse(server, DAILY, {"2023-05-31": control}, max_records=2)
+    report = take(server, tmp_path, "2023-05-31")
+    assert report[["features", "pages"]].values.tolist() == [[len(control), 3]]
+    expected = read_isw_geojson(path).set_index("layer").loc["control", "geometry"]
+    stored = load_history(tmp_path / "archive").area_km2("isw", "2023-05-31", "control")
+    assert stored == pytest.approx(float(geodesic_area_km2(expected)), abs=0.01)
+    assert stored > 100_000  # Crimea and the pre-2022 areas are part of ISW's control layer
