@@ -271,7 +271,10 @@ def snapshot_deepstate(*, date=None, snapshot_id=None, root=None, base: str | No
     -------
     pandas.DataFrame
         One row: ``source, date, layer, snapshot_id, created_at, area_km2,
-        deepstate_occupied_km2, unknown_classes, sha256, status, vintage``.
+        deepstate_occupied_since_2022_km2, unknown_classes, sha256, status, vintage``;
+        ``area_km2`` is frontline's geodesic area of the occupied layer (Crimea and the
+        pre-2022 areas included), ``deepstate_occupied_since_2022_km2`` DeepState's own
+        ``occupied_after_24_02_2022`` figure (a different quantity), when given.
 
     Raises
     ------
@@ -336,7 +339,7 @@ def snapshot_deepstate(*, date=None, snapshot_id=None, root=None, base: str | No
         "source": "deepstate", "date": f"{day:%Y-%m-%d}", "layer": "occupied",
         "snapshot_id": snapshot_id, "created_at": provenance["created_at"],
         "area_km2": round(float(geodesic_area_km2(row["geometry"])), 2),
-        "deepstate_occupied_km2": own,
+        "deepstate_occupied_since_2022_km2": own,
         "unknown_classes": ", ".join(seen["unknown_classes"]), "sha256": sha,
         "status": stored["status"].iloc[0], "vintage": int(stored["vintage"].iloc[0]),
     }])

@@ -134,7 +134,7 @@ def test_provenance_holds_id_created_time_url_sha256_and_deepstate_areas(server,
     assert provenance["other_polygons"] == 1 and provenance["not_polygons"] == 2
     assert provenance["deepstate_areas"][0] == {"type": "occupied_after_24_02_2022",
                                                 "area": 66000.5}
-    assert report["deepstate_occupied_km2"].iloc[0] == 66000.5
+    assert report["deepstate_occupied_since_2022_km2"].iloc[0] == 66000.5
 
 
 def test_latest_snapshot_and_the_same_map_again_adds_nothing(server, tmp_path, daily):
@@ -159,7 +159,7 @@ def test_the_areas_are_optional(server, tmp_path):
     FakeDeepState(server, [feature("a /// Occupied /// b", box(37, 48, 37.1, 48.1))],
                   areas=False)
     report = take(server, tmp_path, snapshot_id=ID, retries=0)
-    assert report["deepstate_occupied_km2"].isna().all()
+    assert report["deepstate_occupied_since_2022_km2"].isna().all()
     provenance = json.loads(read_manifest(tmp_path / "archive")["provenance"].iloc[0])
     assert provenance["deepstate_areas"] is None
 
