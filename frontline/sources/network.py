@@ -65,16 +65,17 @@ class HttpPolicy:
     deadline: float = 120.0
     connect: float = 15.0
     retries: int = 3
-    budget: float = 300.0
+    budget: float = 180.0
     backoff: float = 1.0
-    max_wait: float = 60.0
+    max_wait: float = 30.0
 
     def with_(self, **changes) -> HttpPolicy:
         """A copy with the given fields changed (``None`` values are ignored)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
-#: The policy used when a caller gives none.
+#: The policy used when a caller gives none: a permanent 429 asking for a minute gives up
+#: after about 90 s (4 attempts, waits cut to 30 s); nothing takes more than 180 s.
 DEFAULT_POLICY = HttpPolicy()
 
 
@@ -223,7 +224,7 @@ def http_get(session: requests.Session, url: str, *, params=None,
     Examples
     --------
     >>> HttpPolicy(deadline=5, budget=20).with_(retries=1, backoff=None)
-    HttpPolicy(deadline=5, connect=15.0, retries=1, budget=20, backoff=1.0, max_wait=60.0)
+    HttpPolicy(deadline=5, connect=15.0, retries=1, budget=20, backoff=1.0, max_wait=30.0)
     """
     sink = Path(sink) if sink is not None else None
     start = time.monotonic()
