@@ -34,6 +34,7 @@ import json
 import logging
 import os
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 
 import geopandas as gpd
@@ -51,7 +52,13 @@ from frontline.sources.network import (
     json_answer,
     new_session,
 )
-from frontline.sources.services import ISW_LIVE, ISW_TIMELAPSE, Endpoint, Timelapse
+from frontline.sources.services import (
+    ISW_LIVE,
+    ISW_TIMELAPSE,
+    Endpoint,
+    Timelapse,
+    TimelapseService,
+)
 
 __all__ = ["DEFAULT_BASE_URL", "ENDPOINTS", "ENV_ARCGIS_URL", "Endpoint",
            "endpoints_table", "fetch_layer", "snapshot_isw", "snapshot_isw_day",
@@ -68,7 +75,7 @@ DEFAULT_BASE_URL = "https://services5.arcgis.com/SaBe5HMtmnbqSWlu/arcgis/rest/se
 ENDPOINTS: tuple[Endpoint, ...] = ISW_LIVE
 
 
-def endpoints_table(endpoints=ENDPOINTS) -> pd.DataFrame:
+def endpoints_table(endpoints: Sequence[Endpoint] = ENDPOINTS) -> pd.DataFrame:
     """The endpoint table as a DataFrame (one row per layer, with its version)."""
     return pd.DataFrame([{**asdict(e), "version": e.version} for e in endpoints])
 
@@ -256,10 +263,11 @@ def _store(root, batches, report, retrieved) -> pd.DataFrame:
                                          "status", "vintage", "date"])
 
 
-def snapshot_isw(*, root=None, layers=None, endpoints=ENDPOINTS, base: str | None = None,
+def snapshot_isw(*, root: str | os.PathLike[str] | None = None, layers: Iterable[str] | None = None,
+                 endpoints: Sequence[Endpoint] = ENDPOINTS, base: str | None = None,
                  on_empty: str = "error", page_size: int | None = None, retries: int = 3,
                  backoff: float = 1.0, deadline: float | None = None,
-                 budget: float | None = None, date=None,
+                 budget: float | None = None, date: str | dt.date | None = None,
                  progress: bool = True) -> pd.DataFrame:
     """Take today's state of ISW's live ArcGIS layers and store it in the archive.
 
@@ -359,7 +367,8 @@ def _day_of(value) -> str | None:
     return None
 
 
-def timelapse_dates(layer: Timelapse, /, *, session=None, base: str | None = None,
+def timelapse_dates(layer: Timelapse, /, *, session: requests.Session | None = None,
+                    base: str | None = None,
                     policy: HttpPolicy = DEFAULT_POLICY) -> list[str]:
     """The days (ISO, sorted) one time-lapse layer holds, as the service lists them.
 
@@ -398,7 +407,8 @@ def _candidates(day: str, layers) -> list[Timelapse]:
         [min(after, key=lambda t: t.first)] if after else [])
 
 
-def snapshot_isw_day(date, /, *, root=None, timelapse=ISW_TIMELAPSE, base: str | None = None,
+def snapshot_isw_day(date: str | dt.date, /, *, root: str | os.PathLike[str] | None = None,
+                     timelapse: TimelapseService = ISW_TIMELAPSE, base: str | None = None,
                      page_size: int | None = None, retries: int = 3, backoff: float = 1.0,
                      deadline: float | None = None, budget: float | None = None,
                      progress: bool = True) -> pd.DataFrame:

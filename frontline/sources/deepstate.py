@@ -32,9 +32,11 @@ import logging
 import os
 import sys
 import warnings
+from collections.abc import Callable
 
 import geopandas as gpd
 import pandas as pd
+import requests
 import shapely
 from shapely.geometry import shape
 
@@ -48,7 +50,13 @@ from frontline.errors import (
 from frontline.geodesy import geodesic_area_km2
 from frontline.io import readers
 from frontline.sources.archive import append_tables, archive_dir
-from frontline.sources.network import DEFAULT_POLICY, http_get, json_answer, new_session
+from frontline.sources.network import (
+    DEFAULT_POLICY,
+    HttpPolicy,
+    http_get,
+    json_answer,
+    new_session,
+)
 from frontline.sources.services import DEEPSTATE, DEEPSTATE_LICENCE, DeepStateService
 
 __all__ = ["ENV_DEEPSTATE_URL", "deepstate_snapshots", "occupied_layer",
@@ -90,7 +98,8 @@ def _created(value) -> pd.Timestamp | None:
     return stamp.tz_convert("UTC").tz_localize(None)
 
 
-def deepstate_snapshots(*, base: str | None = None, session=None, policy=DEFAULT_POLICY,
+def deepstate_snapshots(*, base: str | None = None, session: requests.Session | None = None,
+                        policy: HttpPolicy = DEFAULT_POLICY,
                         service: DeepStateService = DEEPSTATE) -> pd.DataFrame:
     """DeepState's list of published snapshots: ``id, created_at`` (UTC), oldest first.
 
@@ -244,10 +253,12 @@ def _areas(session, url: str, policy) -> list | None:
             if isinstance(a, dict)]
 
 
-def snapshot_deepstate(*, date=None, snapshot_id=None, root=None, base: str | None = None,
+def snapshot_deepstate(*, date: str | dt.date | None = None, snapshot_id: int | str | None = None,
+                       root: str | os.PathLike[str] | None = None, base: str | None = None,
                        service: DeepStateService = DEEPSTATE, retries: int = 3,
                        backoff: float = 1.0, deadline: float | None = None,
-                       budget: float | None = None, notice=None) -> pd.DataFrame:
+                       budget: float | None = None,
+                       notice: Callable[[str], object] | None = None) -> pd.DataFrame:
     """Store DeepState's latest map, or the map of a day or snapshot id, in the archive.
 
     Parameters

@@ -23,6 +23,7 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -89,7 +90,7 @@ def _sha256(path: Path, *, gunzip: bool = False) -> str:
     return digest.hexdigest()
 
 
-def verify_file(path, entry: Entry) -> bool:
+def verify_file(path: str | os.PathLike[str], entry: Entry) -> bool:
     """Whether ``path`` holds ``entry``'s data (sha256; gzipped files by their content).
 
     Examples
@@ -155,15 +156,17 @@ def _download(entry: Entry, target: Path, url: str, sha: str, transform: str,
         write_atomic(target, gzip.compress(Path(raw).read_bytes(), compresslevel=9, mtime=0))
 
 
-def data_target(data_dir=None) -> Path:
+def data_target(data_dir: str | os.PathLike[str] | None = None) -> Path:
     """Where :func:`fetch` writes: ``data_dir``, else ``$FRONTLINE_DATA_DIR``, else the cache."""
     chosen = data_dir or os.environ.get(ENV_DATA_DIR) or cache_dir()
     return Path(chosen).expanduser()
 
 
-def fetch(names=(), /, *, data_dir=None, mirror=None, progress: bool = True,
+def fetch(names: Iterable[str] = (), /, *, data_dir: str | os.PathLike[str] | None = None,
+          mirror: str | None = None, progress: bool = True,
           retries: int = 3, backoff: float = 1.0, deadline: float | None = None,
-          budget: float | None = None, entries=None, notice=None) -> pd.DataFrame:
+          budget: float | None = None, entries: dict[str, Entry] | None = None,
+          notice: Callable[[str], object] | None = None) -> pd.DataFrame:
     """Download registry files into a data directory; verify the ones already there.
 
     Parameters
@@ -264,7 +267,8 @@ def fetch(names=(), /, *, data_dir=None, mirror=None, progress: bool = True,
     return table.sort_values("name").reset_index(drop=True)
 
 
-def ensure_data(groups=(), data_dir=None, progress: bool = True) -> Path:
+def ensure_data(groups: Iterable[str] = (), data_dir: str | os.PathLike[str] | None = None,
+                progress: bool = True) -> Path:
     """The data directory to use, fetching ``groups`` first when none is configured.
 
     With ``data_dir`` or ``$FRONTLINE_DATA_DIR`` set, that folder is returned as it is

@@ -28,6 +28,7 @@ import logging
 import os
 import re
 import sys
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -35,7 +36,7 @@ import pandas as pd
 from frontline.errors import FetchError, InvalidArgumentError, ServiceError
 from frontline.io.writers import write_atomic
 from frontline.sources.network import DEFAULT_POLICY, http_get, json_answer, new_session
-from frontline.sources.registry import ISW_TERMS, registry
+from frontline.sources.registry import ISW_TERMS, Entry, registry
 from frontline.sources.services import MIRRORS, Mirror
 
 __all__ = ["ENV_GITHUB_API", "ENV_GITHUB_RAW", "RECORD", "fetch_latest", "read_record"]
@@ -70,7 +71,7 @@ def git_blob_sha(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()  # noqa: S324
 
 
-def read_record(data_dir) -> dict:
+def read_record(data_dir: str | os.PathLike[str]) -> dict:
     """The first-seen record of a data directory: ``{name: {sha256, blob, url, ...}}``."""
     path = Path(data_dir) / RECORD
     if not path.exists():
@@ -137,9 +138,12 @@ def _download(session, url: str, blob: str, policy) -> bytes:
     return answer.body
 
 
-def fetch_latest(groups=(), /, *, data_dir, since=None, mirrors=MIRRORS, entries=None,
+def fetch_latest(groups: Iterable[str] = (), /, *, data_dir: str | os.PathLike[str],
+                 since: str | dt.date | None = None, mirrors: Sequence[Mirror] = MIRRORS,
+                 entries: dict[str, Entry] | None = None,
                  retries: int = 3, backoff: float = 1.0, deadline: float | None = None,
-                 budget: float | None = None, notice=None) -> pd.DataFrame:
+                 budget: float | None = None,
+                 notice: Callable[[str], object] | None = None) -> pd.DataFrame:
     """Download the mirrors' files newer than the registry into ``data_dir``.
 
     Parameters
@@ -314,7 +318,7 @@ def _rolling(session, mirror: Mirror, item: dict, name: str, root: Path, record:
     return {**row, "status": status, "sha256": sha, "path": str(root / where)}
 
 
-def recorded_paths(data_dir) -> list[Path]:
+def recorded_paths(data_dir: str | os.PathLike[str]) -> list[Path]:
     """Every file the record lists (first-seen copies and vintages) that exists."""
     root = Path(data_dir)
     paths = []

@@ -20,11 +20,14 @@ import contextlib
 import email.utils
 import json
 import logging
+import os
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import requests
 import urllib3
@@ -69,7 +72,7 @@ class HttpPolicy:
     backoff: float = 1.0
     max_wait: float = 30.0
 
-    def with_(self, **changes) -> HttpPolicy:
+    def with_(self, **changes: float | int | None) -> HttpPolicy:
         """A copy with the given fields changed (``None`` values are ignored)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
@@ -192,8 +195,9 @@ def _attempt(session: requests.Session, url: str, params, deadline: float, conne
                       body=b"".join(chunks), seconds=time.monotonic() - start, attempts=1)
 
 
-def http_get(session: requests.Session, url: str, *, params=None,
-             policy: HttpPolicy = DEFAULT_POLICY, sink=None, on_bytes=None) -> Answer:
+def http_get(session: requests.Session, url: str, *, params: dict | None = None,
+             policy: HttpPolicy = DEFAULT_POLICY, sink: str | os.PathLike[str] | None = None,
+             on_bytes: Callable[[int], object] | None = None) -> Answer:
     """GET ``url`` within ``policy``'s deadline, retrying within its budget.
 
     Parameters
@@ -270,7 +274,7 @@ def http_get(session: requests.Session, url: str, *, params=None,
         time.sleep(wait)
 
 
-def json_answer(answer: Answer, *, fix: str):
+def json_answer(answer: Answer, *, fix: str) -> Any:
     """The JSON of an answer, or one :class:`~frontline.errors.ServiceError` saying why not.
 
     An HTTP error status, an HTML page (a login wall, a maintenance page), an empty body

@@ -10,7 +10,9 @@ it again adds nothing that is already held (the archive keeps identical layers o
 from __future__ import annotations
 
 import logging
+import os
 import sys
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -57,8 +59,10 @@ def _count(report: pd.DataFrame) -> tuple[int, int]:
     return int(status.isin(_ADDED).sum()), int((status == "unchanged").sum())
 
 
-def update(*, root=None, data_dir, groups=(), notice=None,
-           progress: bool = False, steps=("isw", "deepstate", "mirrors")) -> UpdateResult:
+def update(*, root: str | os.PathLike[str] | None = None, data_dir: str | os.PathLike[str],
+           groups: Iterable[str] = (), notice: Callable[[str], object] | None = None,
+           progress: bool = False,
+           steps: Iterable[str] = ("isw", "deepstate", "mirrors")) -> UpdateResult:
     """Take the latest ISW and DeepState snapshots and the mirrors' newer files.
 
     Parameters
