@@ -33,6 +33,7 @@ import multiprocessing
 import os
 import re
 import resource
+import shutil
 import signal
 import socket
 import sys
@@ -67,10 +68,10 @@ SHELL_KM2 = float(geodesic_area_km2(SHELL))
 CASES = []
 
 
-def case(name):
+def case(name, seconds=CASE_SECONDS):
     """Register a case: a function (tmp: Path) -> row dict (did, code, verdict)."""
     def register(func):
-        CASES.append((name, func))
+        CASES.append((name, func, seconds))
         return func
     return register
 
@@ -189,7 +190,7 @@ def judge_call(func, *, expect=None, tol=0.01, names=()):
 
 
 def write_zip(zip_path: Path, stem: str, geometries, *, crs="EPSG:3857",
-              written_crs=None) -> Path:
+              written_crs=None, keep_prj=True) -> Path:
     """A zip holding ``stem``.shp as ISW packs its layers. ``geometries`` are lon/lat and
     reprojected to ``crs``; ``written_crs`` writes them as they are under that CRS instead.
     """
@@ -207,7 +208,8 @@ def write_zip(zip_path: Path, stem: str, geometries, *, crs="EPSG:3857",
     zip_path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(zip_path, "w") as archive:
         for part in sorted(work.iterdir()):
-            archive.write(part, part.name)
+            if keep_prj or part.suffix != ".prj":
+                archive.write(part, part.name)
             part.unlink()
     work.rmdir()
     return zip_path
@@ -379,6 +381,57 @@ def _deepstate_crs(tmp):
     return judge_cli(areas_of(tmp / "data", source="deepstate"), expect=SHELL_KM2)
 
 
+@case("control layer whose geometries are all empty")
+def _all_empty(tmp):
+    frame = gpd.GeoDataFrame({"date": [DAY], "layer": ["control"]},
+                             geometry=[Polygon()], crs="EPSG:4326")
+    return judge_call(lambda: frontline.History.from_frame(frame).area_km2(
+        "user", DAY, "control"))
+
+
+@case("shapefile without .prj (no CRS; Web Mercator metres)")
+def _no_prj(tmp):
+    # read_isw_zip documents that a missing .prj is inferred when the coordinates are
+    # unambiguously Web Mercator over Ukraine: the right figure is then SHELL's.
+    root = data_dir_with_zip(tmp, [SHELL], keep_prj=False)
+    return judge_cli(areas_of(root), expect=SHELL_KM2, repair=True)
+
+
+@case("zip that is not a zip (truncated download)")
+def _bad_zip(tmp):
+    path = data_dir_with_zip(tmp, [SHELL]) / "isw" / "zips" / f"{STEM}.zip"
+    path.write_bytes(path.read_bytes()[:200])
+    return judge_cli(areas_of(tmp / "data"), names=[f"{STEM}.zip"])
+
+
+@case("unknown layer name (typo)")
+def _unknown_layer(tmp):
+    stem = "AssessedRussianAdvancsInUkrainOCT312024"
+    return judge_cli(areas_of(data_dir_with_zip(tmp, [SHELL], stem=stem)), names=[stem])
+
+
+@case("two files claiming one (source, date, layer)")
+def _duplicate(tmp):
+    root = data_dir_with_zip(tmp, [SHELL])
+    write_zip(root / "isw" / "other" / f"{STEM}.zip", STEM, [box(37.0, 48.0, 37.4, 48.1)])
+    return judge_cli(areas_of(root), names=["zips", "other"])
+
+
+@case("layer total jumping 100-fold between two days")
+def _jump(tmp):
+    root = data_dir_with_zip(tmp, [SHELL])
+    big = box(30.0, 45.0, 40.0, 52.0)
+    stem = "UkraineControlMapAO01NOV2024"
+    write_zip(root / "isw" / "zips2" / f"{stem}.zip", stem, [big])
+    result = invoke(["--data-dir", root, "change", "--source", "isw", "--preset", "control",
+                     "--from", DAY, "--to", "2024-11-01", "--format", "csv"])
+    right = float(geodesic_area_km2(big)) - SHELL_KM2  # what the files say, if believed
+    out = judge_cli(result, column="net_km2", expect=right, tol=0.5)
+    if out["verdict"] == "handled":
+        out["verdict"] = "NOT HANDLED (no warning)"
+    return out
+
+
 @case("layer name with two dates (…AO31OCT2024_export20241105)")
 def _two_dates(tmp):
     stem = "UkraineControlMapAO31OCT2024_export20241105"
@@ -442,6 +495,33 @@ def _future(tmp):
 def _twice(tmp):
     return _table_case(tmp, [("2025-01-01", "control", "5"), ("2025-01-01", "control", "7")],
                        names=("t.csv", "2 times"))
+
+
+@case("area table: empty file")
+def _empty_file(tmp):
+    return judge_cli(areas_of(area_table(tmp, "", name="t.json"), source="isw-areas"),
+                     names=["t.json"])
+
+
+@case("area table: truncated JSON")
+def _truncated_json(tmp):
+    text = json.dumps([{"date": "2025-01-01", "layerType": "russian_advances",
+                        "areaKm2": 5}])[:30]
+    return judge_cli(areas_of(area_table(tmp, text, name="t.json"), source="isw-areas"),
+                     names=["t.json"])
+
+
+@case("area table: 5,000 bad rows (length of the message)")
+def _long_message(tmp):
+    rows = "".join(f"2099-01-{1 + i % 28:02d},control,{-i}\n" for i in range(5000))
+    result = areas_of(area_table(tmp, "date,layer,area_km2\n" + rows), source="isw-areas")
+    out = judge_cli(result, names=["t.csv"])
+    if result.exit_code != 0:
+        size = len(result.stderr)
+        out["did"] = f"{size:,} characters: {out['did'][:90]}..."
+        if size > 2000:
+            out["verdict"] = "UNCLEAR (message too long to read)"
+    return out
 
 
 @case("area table with one key twice, imported into the archive")
@@ -695,6 +775,19 @@ def _bad_radius(tmp):
                         "--radius-km")
 
 
+@case("bad option value: --format xml")
+def _bad_format(tmp):
+    return judge_cli(areas_of(data_dir_with_zip(tmp, [SHELL]), "--format", "xml"),
+                     names=["--format"])
+
+
+@case("bad option value: --deepstate-lag -1")
+def _bad_lag(tmp):
+    return judge_cli(invoke(["--deepstate-lag", "-1", "--data-dir",
+                             data_dir_with_zip(tmp, [SHELL]), "areas"]),
+                     names=["--deepstate-lag"])
+
+
 # ----------------------------------------------------------------- real data
 
 
@@ -732,6 +825,63 @@ def _real_change(tmp):
     if out["verdict"] == "handled":
         out["did"] += " (gained − lost = net = Δtotal)"
     return out
+
+
+@case("monthly --start 2023-01 --end 2023-12 (real data)", seconds=90)
+def _real_monthly(tmp):
+    root = real_data()
+    if root is None:
+        return row("not tested: FRONTLINE_DATA_DIR is not set", "-", "NOT TESTED")
+    result = invoke(["--data-dir", root, "monthly", "--start", "2023-01", "--end", "2023-12",
+                     "--format", "csv"])
+
+    def chained(text):
+        # Each month's net is its totals' difference, and each month starts where the
+        # previous one ended: the year's net is then total(2023-12-31) − total(2022-12-31).
+        frame = pd.read_csv(io.StringIO(text))
+        if len(frame) != 12:
+            raise ValueError(f"{len(frame)} rows, not 12")
+        if ((frame["total_end_km2"] - frame["total_start_km2"] - frame["net_km2"]).abs()
+                > 0.01).any():
+            raise ValueError("net ≠ total_end − total_start")
+        if (frame["total_start_km2"].iloc[1:].to_numpy()
+                - frame["total_end_km2"].iloc[:-1].to_numpy()).__abs__().max() > 0.01:
+            raise ValueError("months do not chain")
+        return float(frame["net_km2"].sum())
+    out = judge_cli(result, parse=chained, expect=0.0, tol=float("inf"))
+    if out["verdict"] == "handled":
+        out["did"] += " in 2023 (12 months; net = Δtotal, months chain)"
+    return out
+
+
+@case("chart run failing mid-way (file size limit; real data)", seconds=120)
+def _charts_mid_way(tmp):
+    root = real_data()
+    if root is None:
+        return row("not tested: FRONTLINE_DATA_DIR is not set", "-", "NOT TESTED")
+    out_dir = tmp / "charts"
+    out_dir.mkdir()
+    names = [f"{stem}_2024-10.{ext}" for stem in ("monthly_gains", "gains_map", "pokrovsk")
+             for ext in ("png", "svg", "csv")] + ["notes_2024-10.md"]
+    for name in names:
+        (out_dir / name).write_text("old\n")
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (30_000, resource.RLIM_INFINITY))
+    result = invoke(["--data-dir", root, "charts", "--month", "2024-10", "--through",
+                     "2024-10-27", "--out", out_dir])
+    resource.setrlimit(resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY,) * 2)
+    out = judge_cli(result, expect=0.0, tol=float("inf"), parse=lambda text: 0.0)
+    if result.exit_code == 0:
+        return row("charts written despite the limit?", 0, "NOT TESTED")
+    new = [n for n in names if (out_dir / n).read_bytes() != b"old\n"]
+    stray = sorted(p.name for p in out_dir.iterdir() if p.name not in names)
+    did = f"{out['did'][:100]}; {len(new)} of {len(names)} files replaced"
+    did += f", {len(stray)} stray file(s)" if stray else ""
+    mixed = 0 < len(new) < len(names) or stray
+    did += " (a mixed set)" if mixed else " (old set intact)"
+    if out["verdict"] == "TRACEBACK":
+        return row(did, result.exit_code, "TRACEBACK")
+    return row(did, result.exit_code, "NOT HANDLED" if mixed else out["verdict"])
 
 
 # ----------------------------------------------------------------- network
@@ -850,26 +1000,33 @@ def _arcgis(tmp):
 # ----------------------------------------------------------------- running
 
 
-def _run_isolated(func) -> dict:
+def _run_isolated(func, seconds=CASE_SECONDS) -> dict:
     """Run one case in a forked child (memory cap, time limit); return its row."""
+    tmp = Path(tempfile.mkdtemp(prefix="frontline-survey-"))
+    try:
+        return _run_child(func, seconds, tmp)
+    finally:  # removed here, so a case killed for taking too long leaves nothing either
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _run_child(func, seconds, tmp: Path) -> dict:
     reader, writer = multiprocessing.Pipe(duplex=False)
     child = os.fork()
     if child == 0:
         try:
             resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
-            with tempfile.TemporaryDirectory(prefix="frontline-survey-") as tmp:
-                try:
-                    out = func(Path(tmp))
-                except BaseException as err:  # noqa: BLE001 - a crash is a row
-                    tail = traceback.extract_tb(err.__traceback__)[-1]
-                    where = f" ({Path(tail.filename).name}:{tail.lineno})"
-                    out = row(f"{type(err).__name__}: {first_line(err)}{where}", "-",
-                              "TRACEBACK")
+            try:
+                out = func(tmp)
+            except BaseException as err:  # noqa: BLE001 - a crash is a row
+                tail = traceback.extract_tb(err.__traceback__)[-1]
+                where = f" ({Path(tail.filename).name}:{tail.lineno})"
+                out = row(f"{type(err).__name__}: {first_line(err)}{where}", "-",
+                          "TRACEBACK")
             writer.send(out)
         finally:
             os._exit(0)
     writer.close()
-    deadline = time.monotonic() + CASE_SECONDS
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if reader.poll(0.1):
             try:
@@ -890,7 +1047,7 @@ def _run_isolated(func) -> dict:
     else:
         os.kill(child, signal.SIGKILL)
         os.waitpid(child, 0)
-        return row(f"still running after {CASE_SECONDS} s (killed)", "-", "TRACEBACK")
+        return row(f"still running after {seconds} s (killed)", "-", "TRACEBACK")
     return row("the case ended without a result", "-", "TRACEBACK")
 
 
@@ -902,9 +1059,9 @@ def main() -> int:
     socket.setdefaulttimeout(30)
     start = time.monotonic()
     rows = []
-    for name, func in CASES:
+    for name, func, seconds in CASES:
         began = time.monotonic()
-        out = _run_isolated(func)
+        out = _run_isolated(func, seconds)
         rows.append((name, out, time.monotonic() - began))
         print(f"{time.monotonic() - start:6.1f} s  {out['verdict']:<22} {name}",
               file=sys.stderr)
