@@ -19,9 +19,16 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
-from frontline.boundaries import area_from_spec, find_town, find_unit, load_towns, load_units
+from frontline.boundaries import (
+    area_from_spec,
+    find_town,
+    find_unit,
+    load_towns,
+    load_ukraine,
+    load_units,
+)
 from frontline.brief import Brief, month_brief
-from frontline.changes import Change, Snapshot, change, monthly_gains, snapshot
+from frontline.changes import Change, Snapshot, change, monthly_gains, snapshot, total
 from frontline.compare import (
     axis_series,
     compare_sources,
@@ -94,6 +101,7 @@ __all__ = [
     "load",
     "load_history",
     "load_towns",
+    "load_ukraine",
     "load_units",
     "map_snapshots",
     "month_brief",
@@ -115,4 +123,5 @@ __all__ = [
     "snapshot",
     "source_difference",
     "source_differences",
+    "total",
 ]

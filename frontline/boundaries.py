@@ -25,6 +25,21 @@ Levels
     left out. A hromada's raion comes from its KATOTTH code, not from the file it is in
     (Yasynuvata hromada sits in the Pokrovsk raion file but belongs to Donetsk raion).
 
+Ukraine as a whole
+------------------
+:func:`load_ukraine` is the country within its internationally recognised borders,
+Crimea and Sevastopol included: the union of Minregion's 27 oblast-level units of 2020
+(``isw/boundaries_used/ukraine_oblasts_minregion_2020.geojson.gz``, © Мінрегіон, CC
+BY-SA), 602,312.71 km² on the WGS84 ellipsoid. It is the denominator of a total's share
+of Ukraine (:func:`frontline.changes.total`); the State Statistics Service's stated
+603,628 km² differs by 0.22 %.
+
+Where the boundaries come from
+------------------------------
+Every function takes ``data_dir``: a data directory, or a :class:`~frontline.History`
+whose data directory (``History.root``, set by :func:`frontline.load`) holds the
+boundaries; None means ``$FRONTLINE_DATA_DIR`` (:func:`boundaries_dir`).
+
 Outlines never used for land areas: geoBoundaries' ADM1 (coastal units include the
 territorial sea: Donetsk comes out at 28,936 km² instead of 26,528), Natural Earth and
 ``osm_darmat1/Ukraine.geojson`` (generalised: 599,095 km² for the whole country).
@@ -43,6 +58,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import os
 import re
 import unicodedata
 from pathlib import Path
@@ -55,11 +71,20 @@ import shapely
 
 from frontline.errors import AreaError, DataDirError, InvalidArgumentError, UnknownUnitError
 from frontline.geodesy import geodesic_area_km2, geodesic_circle
+from frontline.history import History
 from frontline.settings import resolve_data_dir
+
+#: Where boundaries are read from: a data directory, a History (its own folder) or None
+#: (``$FRONTLINE_DATA_DIR``); see :func:`boundaries_dir`.
+DataDir = str | os.PathLike | History | None
 
 __all__ = [
     "LEVELS",
+    "UKRAINE_FILE",
+    "UKRAINE_SOURCE",
     "UNIT_COLUMNS",
+    "boundaries_dir",
+    "load_ukraine",
     "load_units",
     "find_unit",
     "load_towns",
@@ -78,6 +103,15 @@ _RAION_DIR = Path("boundaries", "osm_darmat1", "adm2_raions_by_oblast")
 _HROMADA_DIR = Path("boundaries", "osm_darmat1", "adm3_hromadas_by_raion")
 _TOWNS = Path("boundaries", "settlements", "frontline_towns.csv")
 _GEONAMES = Path("boundaries", "settlements", "geonames_cities500_UA.csv")
+
+#: Ukraine's outline within its internationally recognised borders (inside a data dir).
+UKRAINE_FILE = Path("isw", "boundaries_used", "ukraine_oblasts_minregion_2020.geojson.gz")
+#: What :func:`load_ukraine` measures, in words (the denominator of a share of Ukraine).
+UKRAINE_SOURCE = (
+    "Ukraine within its internationally recognised borders, Crimea and Sevastopol "
+    "included: geodesic area (WGS84) of the union of Minregion's 2020 oblast boundaries "
+    "(27 units; © Мінрегіон, CC BY-SA; isw/boundaries_used/"
+    "ukraine_oblasts_minregion_2020.geojson.gz)")
 
 # KATOTTH's two-digit region prefix -> (ISO 3166-2 code, Ukrainian name, English name).
 # ISO numbers follow KOATUU except Crimea, Kyiv city, Sevastopol, Luhansk and Chernivtsi.
@@ -219,8 +253,30 @@ def _display_en(name_uk: str) -> str:
 # --------------------------------------------------------------------------- loading
 
 
+def boundaries_dir(data_dir: DataDir = None) -> Path:
+    """The data directory boundaries are read from.
+
+    Parameters
+    ----------
+    data_dir : path-like, History or None
+        A folder; or a :class:`~frontline.History`, whose own data directory
+        (``History.root``) is used when it has one (a history built in memory or from
+        the archive has none: then ``$FRONTLINE_DATA_DIR``); None: ``$FRONTLINE_DATA_DIR``.
+
+    Examples
+    --------
+    With the data in ``../shared/data``::
+
+        history = frontline.load("../shared/data")
+        boundaries_dir(history)   # PosixPath('../shared/data'), whatever the environment
+    """
+    if isinstance(data_dir, History):
+        data_dir = data_dir.root
+    return resolve_data_dir(data_dir)
+
+
 def _boundaries(data_dir) -> Path:
-    root = resolve_data_dir(data_dir)
+    root = boundaries_dir(data_dir)
     folder = root / _RAION_DIR
     if not folder.is_dir() or not any(folder.glob("*.geojson")):
         raise DataDirError(
@@ -338,7 +394,7 @@ def _load_hromadas(root: Path) -> gpd.GeoDataFrame:
                    "raion": codes.str[:6].map(raion_names)}, table.geometry.values)
 
 
-def load_units(level: str = "raion", *, data_dir=None) -> gpd.GeoDataFrame:
+def load_units(level: str = "raion", *, data_dir: DataDir = None) -> gpd.GeoDataFrame:
     """Load one level of Ukraine's administrative units, with geodesic land areas.
 
     Parameters
@@ -365,6 +421,42 @@ def load_units(level: str = "raion", *, data_dir=None) -> gpd.GeoDataFrame:
     if level not in LEVELS:
         raise InvalidArgumentError(f"Unknown level {level!r}: choose one of {', '.join(LEVELS)}.")
     return _load_level(_boundaries(data_dir).resolve(), level).copy()
+
+
+@functools.lru_cache(maxsize=4)
+def _ukraine(root: Path) -> gpd.GeoDataFrame:
+    path = root / UKRAINE_FILE
+    if not path.exists():
+        raise DataDirError(
+            f"{path}: Ukraine's outline (Minregion 2020 oblasts) not found; it is the "
+            "denominator of a share of Ukraine. Get it with `frontline fetch boundaries`, "
+            "or leave the share out (share=False, --no-share).")
+    target = f"/vsigzip/{path}" if path.suffix == ".gz" else str(path)
+    frame = _read(target, ["ADMIN_1"])
+    geoms = _valid(frame.geometry.values, path)
+    if len(geoms) != 27:
+        raise DataDirError(f"{path}: {len(geoms)} units, expected Minregion's 27 (24 oblasts, "
+                           "Crimea, Kyiv, Sevastopol): download the file again.")
+    return _one({"level": "country", "code": "UA", "name": "Ukraine", "name_en": "Ukraine"},
+                shapely.union_all(geoms)).assign(source=UKRAINE_SOURCE, file=str(path))
+
+
+def load_ukraine(*, data_dir: DataDir = None) -> gpd.GeoDataFrame:
+    """Ukraine within its internationally recognised borders, Crimea and Sevastopol included.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row: ``level`` ("country"), ``code`` ("UA"), ``name``, ``name_en``,
+        ``area_km2`` (geodesic, WGS84: 602,312.71 km² for Minregion's 2020 units),
+        ``geometry``, ``source`` (:data:`UKRAINE_SOURCE`) and ``file``.
+
+    Raises
+    ------
+    DataDirError
+        The outline (:data:`UKRAINE_FILE`) is not in the data directory.
+    """
+    return _ukraine(boundaries_dir(data_dir).resolve()).copy()
 
 
 # --------------------------------------------------------------------------- lookup
@@ -401,7 +493,8 @@ def _label(unit) -> str:
     return name
 
 
-def find_unit(query: str, *, level: str | None = None, data_dir=None) -> gpd.GeoDataFrame:
+def find_unit(query: str, *, level: str | None = None,
+              data_dir: DataDir = None) -> gpd.GeoDataFrame:
     """Find one administrative unit by name (English or Ukrainian) or code.
 
     A level word in the query (``raion``, ``oblast``, ``hromada``, ``район``, ``область``,
@@ -493,7 +586,7 @@ def _towns(root: Path) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     return towns, geonames
 
 
-def load_towns(*, data_dir=None) -> pd.DataFrame:
+def load_towns(*, data_dir: DataDir = None) -> pd.DataFrame:
     """The front-line towns list (GeoNames points): name, latitude, longitude, raion.
 
     Rows without coordinates (Robotyne is not in GeoNames' cities500 extract) are left out.
@@ -502,7 +595,7 @@ def load_towns(*, data_dir=None) -> pd.DataFrame:
     return towns.copy()
 
 
-def find_town(query, *, data_dir=None) -> dict:
+def find_town(query: str | tuple[float, float], *, data_dir: DataDir = None) -> dict:
     """A town point: ``{"name", "latitude", "longitude", "source"}``.
 
     ``query`` is a town name (the front-line list first, then GeoNames' cities500 by name
@@ -574,8 +667,11 @@ def _land(geometry, root: Path):
     return shapely.union_all(pieces) if pieces else shapely.Polygon()
 
 
-def area_from_spec(*, area=None, near=None, radius_km=None, polygon=None, name=None,
-                   data_dir=None) -> gpd.GeoDataFrame:
+def area_from_spec(*, area: str | list[str] | None = None,
+                   near: str | tuple[float, float] | None = None,
+                   radius_km: float | None = None,
+                   polygon: str | os.PathLike | gpd.GeoDataFrame | None = None,
+                   name: str | None = None, data_dir: DataDir = None) -> gpd.GeoDataFrame:
     """Build one area to measure: units, a town plus a radius, or a polygon file.
 
     Exactly one of:

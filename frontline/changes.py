@@ -8,7 +8,16 @@ Method (AFP's "analysis of ISW data")
   areas).
 * A **change** between two dates: ``net = total(end) − total(start)``; ``gained`` is the
   area of end − start and ``lost`` the area of start − end (polygons only), so
-  ``gained − lost = net``.
+  ``gained − lost = net``. Part of what entered or left the counted layers only changed
+  class: ``reclassified_in`` is the part of ``gained`` that the start held in an
+  uncounted :data:`RECLASSIFIABLE` layer (infiltration or counteroffensives becoming
+  advances), ``reclassified_out`` the part of ``lost`` that the end holds in one
+  (advances becoming infiltration). ``reclassified = reclassified_in −
+  reclassified_out``; ``gained_outright = gained − reclassified_in`` and ``lost_outright
+  = lost − reclassified_out`` are area that came from (went to) none of ISW's area
+  layers, so ``gained_outright − lost_outright + reclassified = gained − lost = net``.
+  Every row also carries each layer's own change (``<layer>_change_km2``), from polygons
+  or from the area table, so a table-only row still shows which layers traded area.
 * A **month's** figure is the change from the last day of the previous month to the
   last day of the month (or to ``through`` for a partial month).
 
@@ -56,6 +65,9 @@ for a date they must agree within :data:`AGREEMENT_KM2`, or a
 
 from __future__ import annotations
 
+import datetime
+import functools
+import os
 import warnings
 from dataclasses import dataclass, field
 
@@ -75,7 +87,7 @@ from frontline.errors import (
 from frontline.geodesy import geodesic_area_km2, km2_to_mi2
 from frontline.glitches import find_glitches
 from frontline.history import History
-from frontline.layers import preset_layers
+from frontline.layers import OPTIONAL_LAYERS, preset_layers
 
 __all__ = [
     "AGREEMENT_KM2",
@@ -84,14 +96,23 @@ __all__ = [
     "INTERPOLATION_K50",
     "INTERPOLATION_K90",
     "MAX_GAP_DAYS",
+    "LAYER_CHANGE_LAYERS",
     "MONTHLY_COLUMNS",
+    "RECLASSIFIABLE",
+    "BASELINES",
+    "NO_PRE2022_LAYER",
+    "TOTAL_COLUMNS",
     "Snapshot",
     "Change",
     "snapshot",
+    "total",
     "change",
     "monthly_changes",
     "monthly_gains",
 ]
+
+#: Anything :class:`pandas.Timestamp` reads as a day: ``"2024-10-27"``, a date, a Timestamp.
+DateLike = str | datetime.date | np.datetime64
 
 GAP_POLICIES = ("error", "previous", "interpolate")
 GLITCH_POLICIES = ("warn", "error", "skip")
@@ -108,12 +129,49 @@ MAX_GAP_DAYS = 3
 #: Largest difference (km²) tolerated between a polygon total and the area table's.
 AGREEMENT_KM2 = 0.5
 
+#: Named areas held by Russia before 24 February 2022, for ``since_invasion_km2``:
+#: name -> (km², source). The data holds no ISW layer of that area (see
+#: :data:`NO_PRE2022_LAYER`), so each baseline is a published figure, named and cited.
+BASELINES: dict[str, tuple[float, str]] = {
+    "afp": (42_180.0, (
+        "AFP, 31 Jul 2024 (analysis of ISW data): 107,956 km² held including Crimea and "
+        "the areas held before the invasion, 65,776 km² of it taken since 24 Feb 2022, "
+        "so 42,180 km² held before "
+        "(https://english.aawsat.com/world/5046004-russia-seizes-almost-200-km2-ukraine-july)"
+    )),
+}
+
+#: Why no baseline comes from the data itself.
+NO_PRE2022_LAYER = (
+    "the data holds no layer of the area Russia held before 24 Feb 2022 (ISW's "
+    "2022-02-24 control layer already includes the first day's advances)")
+
+#: Columns of :func:`total`.
+TOTAL_COLUMNS = [
+    "date", "snapshot", "source", "preset", "exact", "total_km2", "total_mi2",
+    "share_of_ukraine_pct", "ukraine_km2", "ukraine_source", "baseline", "baseline_km2",
+    "baseline_source", "since_invasion_km2", "since_invasion_mi2", "uncertainty_km2",
+    "uncertainty90_km2", "glitch", "note",
+]
+
+#: ISW's area layers between which territory is reclassified: a layer of these that a
+#: preset does not count is where counted area goes to (or comes from) without being
+#: lost (gained). Partisan warfare (drawn over held ground) and the Kursk layers (in
+#: Russia) are not among them.
+RECLASSIFIABLE = ("control", "advances", "claimed", "advances_or_claimed", "infiltration",
+                  "counteroffensives")
+
+#: Layers whose own change every row carries as ``<layer>_change_km2``.
+LAYER_CHANGE_LAYERS = ("control", "advances", "claimed", "infiltration", "counteroffensives")
+
 MONTHLY_COLUMNS = [
     "period", "start_date", "end_date", "start_snapshot", "end_snapshot", "start_input",
     "end_input", "source", "preset", "exact", "gap_policy", "total_start_km2",
     "total_end_km2", "net_km2", "net_mi2", "uncertainty_km2", "uncertainty90_km2",
-    "gained_km2", "lost_km2", "gained_mi2",
-    "lost_mi2", "glitch", "note",
+    "gained_km2", "lost_km2", "gained_mi2", "lost_mi2", "reclassified_km2",
+    "reclassified_mi2", "reclassified_in_km2", "reclassified_out_km2",
+    "gained_outright_km2", "lost_outright_km2",
+    *(f"{layer}_change_km2" for layer in LAYER_CHANGE_LAYERS), "glitch", "note",
 ]
 
 
@@ -159,7 +217,13 @@ class Snapshot:
 
 @dataclass(frozen=True)
 class Change:
-    """The change of a preset's total between two dates."""
+    """The change of a preset's total between two dates, and what moved.
+
+    With polygons at both ends ``gained``/``lost`` (gross: ``gained_km2 − lost_km2 ==
+    net_km2`` to rounding) and their parts ``reclassified_in``/``reclassified_out`` hold
+    the geometries (EPSG:4326; see the module docs); otherwise those are None/NaN and only
+    the per-layer changes (``layer_changes``, from the area table) say what moved.
+    """
 
     start: Snapshot
     end: Snapshot
@@ -170,17 +234,55 @@ class Change:
     lost_km2: float
     gained: object = field(default=None, repr=False)
     lost: object = field(default=None, repr=False)
+    reclassified_in_km2: float = np.nan
+    reclassified_out_km2: float = np.nan
+    reclassified_in: object = field(default=None, repr=False)
+    reclassified_out: object = field(default=None, repr=False)
+    #: {layer: (start km², end km²)} of every :data:`RECLASSIFIABLE` layer held at
+    #: either end (an optional layer missing at one end counts 0 there).
+    layer_changes: dict = field(default_factory=dict, repr=False)
+    #: Layers counted as "uncounted" at (start, end): where reclassified area went.
+    uncounted_layers: tuple = ((), ())
+    #: Per-layer moves from polygons, measured on request: a function returning
+    #: {layer: (entered km², left km²)}; None without polygons at both ends.
+    layer_moves: object = field(default=None, repr=False, compare=False)
+    #: The data directory of the history measured (``History.root``; None for one built
+    #: in memory): where breakdowns find the boundaries.
+    data_dir: object = field(default=None, repr=False)
 
     @property
     def exact(self) -> bool:
         """Whether both ends used the snapshots of the dates asked for."""
         return self.start.exact and self.end.exact
 
+    @property
+    def reclassified_km2(self) -> float:
+        """Area reclassified into the counted layers minus area reclassified out (km²)."""
+        return self.reclassified_in_km2 - self.reclassified_out_km2
+
+    @property
+    def gained_outright_km2(self) -> float:
+        """Gained area that no ISW area layer held at the start: gained − reclassified in."""
+        return self.gained_km2 - self.reclassified_in_km2
+
+    @property
+    def lost_outright_km2(self) -> float:
+        """Lost area that no ISW area layer holds at the end: lost − reclassified out."""
+        return self.lost_km2 - self.reclassified_out_km2
+
     def _gap_change(self) -> float:
         return float(np.hypot(self.start.gap_change_km2, self.end.gap_change_km2))
 
+    def _layer_change(self, layer: str) -> float:
+        if layer not in self.layer_changes:
+            return np.nan
+        start, end = self.layer_changes[layer]
+        return end - start
+
     def to_frame(self) -> pd.DataFrame:
-        """One row: dates, snapshots used, totals, net/gained/lost in km² and mi²."""
+        """One row: dates, snapshots used, totals, net/gained/lost/reclassified in km² and
+        mi², and each layer's own change (``<layer>_change_km2``).
+        """
         notes = [s.describe() for s in (self.start, self.end) if s.method != "exact"]
         row = {
             "start_date": self.start.requested, "end_date": self.end.requested,
@@ -193,27 +295,88 @@ class Change:
             "uncertainty_km2": INTERPOLATION_K50 * self._gap_change(),
             "uncertainty90_km2": INTERPOLATION_K90 * self._gap_change(),
             "gained_km2": self.gained_km2, "lost_km2": self.lost_km2,
+            "reclassified_km2": self.reclassified_km2,
             "gained_mi2": km2_to_mi2(self.gained_km2), "lost_mi2": km2_to_mi2(self.lost_km2),
+            "reclassified_mi2": km2_to_mi2(self.reclassified_km2),
+            "reclassified_in_km2": self.reclassified_in_km2,
+            "reclassified_out_km2": self.reclassified_out_km2,
+            "gained_outright_km2": self.gained_outright_km2,
+            "lost_outright_km2": self.lost_outright_km2,
+            **{f"{layer}_change_km2": self._layer_change(layer)
+               for layer in LAYER_CHANGE_LAYERS},
             "glitch": "; ".join(s.glitch for s in (self.start, self.end) if s.glitch),
             "note": "; ".join(notes),
         }
         return pd.DataFrame([row])
 
-    def polygons(self) -> gpd.GeoDataFrame:
-        """Gained and lost territory as a GeoDataFrame (``kind``, ``area_km2``) for mapping."""
+    def by_layer(self) -> pd.DataFrame:
+        """What each of ISW's area layers did between the two dates.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per :data:`RECLASSIFIABLE` layer held at either end: ``layer,
+            counted`` (whether the preset counts it), ``start_km2, end_km2, change_km2``
+            (from polygons or the area table) and, with polygons at both ends,
+            ``entered_km2`` (area in the layer at the end but not at the start) and
+            ``left_km2`` (the reverse); ``change_km2 = entered_km2 − left_km2``.
+        """
+        counted = set(preset_layers(self.preset))
+        moves = self.layer_moves() if self.layer_moves is not None else {}
         rows = []
-        for kind, geometry in (("gained", self.gained), ("lost", self.lost)):
+        for layer, (start, end) in self.layer_changes.items():
+            entered, left = moves.get(layer, (np.nan, np.nan))
+            rows.append({"layer": layer, "counted": layer in counted or (
+                             layer == "advances_or_claimed" and {"advances", "claimed"} <= counted),
+                         "start_km2": start, "end_km2": end, "change_km2": end - start,
+                         "entered_km2": entered, "left_km2": left})
+        columns = ["layer", "counted", "start_km2", "end_km2", "change_km2", "entered_km2",
+                   "left_km2"]
+        frame = pd.DataFrame(rows, columns=columns)
+        frame.insert(0, "end_date", self.end.requested)
+        frame.insert(0, "start_date", self.start.requested)
+        frame["start_snapshot"], frame["end_snapshot"] = self.start.label, self.end.label
+        frame["source"], frame["preset"] = self.source, self.preset
+        return frame
+
+    def polygons(self) -> gpd.GeoDataFrame:
+        """What moved, as a GeoDataFrame for mapping: one row per polygon part.
+
+        Columns ``class`` (``"gained"`` and ``"lost"``: outright; ``"reclassified"``: area
+        that only changed layer), ``direction`` (``"in"`` into the counted layers, ``"out"``
+        out of them), ``kind`` (``"gained"``/``"lost"``: the gross side a part belongs
+        to, so ``kind == "gained"`` sums to ``gained_km2``), ``start_date``, ``end_date``
+        and ``area_km2`` (geodesic). Empty without polygons at both ends.
+        """
+        rows = []
+        if self.gained is None or self.lost is None:
+            pieces = ()
+        else:
+            pieces = (("gained", "in", "gained", _minus(self.gained, self.reclassified_in)),
+                      ("lost", "out", "lost", _minus(self.lost, self.reclassified_out)),
+                      ("reclassified", "in", "gained", self.reclassified_in),
+                      ("reclassified", "out", "lost", self.reclassified_out))
+        for klass, direction, kind, geometry in pieces:
             if geometry is None:
                 continue
             parts = shapely.get_parts(geometry)
             parts = parts[shapely.area(parts) > 0] if len(parts) else parts
             for part in parts:
-                rows.append({"kind": kind, "start_date": self.start.requested,
+                rows.append({"class": klass, "direction": direction, "kind": kind,
+                             "start_date": self.start.requested,
                              "end_date": self.end.requested, "geometry": part})
-        frame = gpd.GeoDataFrame(rows, columns=["kind", "start_date", "end_date", "geometry"],
-                                 geometry="geometry", crs="EPSG:4326")
+        frame = gpd.GeoDataFrame(
+            rows, columns=["class", "direction", "kind", "start_date", "end_date", "geometry"],
+            geometry="geometry", crs="EPSG:4326")
         frame["area_km2"] = geodesic_area_km2(frame.geometry.values)
         return frame
+
+
+def _minus(geometry, part):
+    """``geometry`` without ``part`` (a piece of it), or ``geometry`` if there is none."""
+    if part is None or part.is_empty:
+        return geometry
+    return shapely.difference(geometry, part)
 
 
 def _combined_source(*inputs: str) -> str:
@@ -305,7 +468,7 @@ class Totals:
                self.history.resolve_layers(snap.input, date, self.layers))
         return self.history.memo(key, lambda: tile(snap.geometry))
 
-    def neighbours(self, date: pd.Timestamp):
+    def neighbours(self, date: pd.Timestamp) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
         before = self.dates[self.dates < date]
         after = self.dates[self.dates > date]
         return (before[-1] if len(before) else None), (after[0] if len(after) else None)
@@ -366,7 +529,7 @@ class Totals:
         return Snapshot(date, (nearest,), self.by_date[nearest], total, geometry, False,
                         "skip-glitch", files, overlap, glitch=what)
 
-    def snapshot(self, date, gap_policy: str) -> Snapshot:
+    def snapshot(self, date: DateLike, gap_policy: str) -> Snapshot:
         date = pd.Timestamp(date).normalize()
         if gap_policy not in GAP_POLICIES:
             raise InvalidArgumentError(f"Unknown gap policy {gap_policy!r}: choose one of "
@@ -406,8 +569,8 @@ class Totals:
         raise SnapshotGapError(f"{self.gap_message(date)}: {hint}.")
 
 
-def snapshot(history: History, date, *, source: str | None = None, preset: str | None = None,
-             gap_policy: str = "error", max_gap_days: int = MAX_GAP_DAYS,
+def snapshot(history: History, date: DateLike, *, source: str | None = None,
+             preset: str | None = None, gap_policy: str = "error", max_gap_days: int = MAX_GAP_DAYS,
              on_glitch: str = "warn") -> Snapshot:
     """The total of a preset on one date, saying which snapshot produced it.
 
@@ -426,23 +589,99 @@ def snapshot(history: History, date, *, source: str | None = None, preset: str |
                   on_glitch=on_glitch).snapshot(date, gap_policy)
 
 
+def _held_layers(history: History, name: str, date) -> set:
+    table = history.areas if history.is_area_source(name) else history.catalog
+    return set(table.loc[(table["source"] == name) & (table["date"] == date), "layer"])
+
+
+def _layer_changes(history: History, s: Snapshot, e: Snapshot) -> dict:
+    """{layer: (start km², end km²)} for the reclassifiable layers held at either end."""
+    if len(s.used) != 1 or len(e.used) != 1:
+        return {}  # interpolated: no layer's own area is known
+    held = [_held_layers(history, snap.input, snap.used[0]) for snap in (s, e)]
+    out = {}
+    for layer in RECLASSIFIABLE:
+        if layer not in held[0] and layer not in held[1]:
+            continue
+        if (layer not in held[0] or layer not in held[1]) and layer not in OPTIONAL_LAYERS:
+            continue  # a layer drawn at one end only: its change is unknown
+        areas = [history.area_km2(snap.input, snap.used[0], layer) if layer in have else 0.0
+                 for snap, have in zip((s, e), held, strict=True)]
+        out[layer] = (areas[0], areas[1])
+    return out
+
+
+def _uncounted(totals: Totals, snap: Snapshot) -> tuple[str, ...]:
+    """The reclassifiable layers a polygon snapshot holds that the preset does not count."""
+    (date,) = snap.used
+    counted = set(totals.history.resolve_layers(snap.input, date, totals.layers))
+    held = _held_layers(totals.history, snap.input, date)
+    return tuple(layer for layer in RECLASSIFIABLE if layer in held and layer not in counted
+                 and not (layer in ("advances", "claimed") and "advances_or_claimed" in counted))
+
+
+def _within(geometry, totals: Totals, snap: Snapshot, layers: tuple[str, ...]):
+    """The part of ``geometry`` (small: what moved) inside ``layers`` on a snapshot,
+    tile by tile (the uncounted layers can be large: 70,000 km² of counteroffensives).
+    """
+    if not layers or geometry is None or geometry.is_empty:
+        return shapely.MultiPolygon()
+    (date,) = snap.used
+    key = ("tiles", snap.input, date, layers)
+    other = totals.history.memo(
+        key, lambda: tile(totals.history.union(snap.input, date, layers)))
+    pieces = []
+    for index, piece in tile(geometry).items():
+        if index in other:
+            pieces.append(shapely.intersection(piece, other[index]))
+    pieces = [p for p in pieces if not p.is_empty]
+    return shapely.union_all(pieces) if pieces else shapely.MultiPolygon()
+
+
+def _layer_tiles(totals: Totals, snap: Snapshot, layer: str) -> dict:
+    (date,) = snap.used
+    key = ("tiles", snap.input, date, (layer,))
+    return totals.history.memo(
+        key, lambda: tile(totals.history.geometry(snap.input, date, layer)))
+
+
 def _change(totals: Totals, start, end, gap_policy: str, source) -> Change:
     s = totals.snapshot(start, gap_policy)
     e = totals.snapshot(end, gap_policy)
     net = e.total_km2 - s.total_km2
-    gained = lost = None
-    gained_km2 = lost_km2 = np.nan
-    if s.geometry is not None and e.geometry is not None:
-        start_tiles, end_tiles = totals.tiles(s), totals.tiles(e)
-        gained = tiled_difference(end_tiles, start_tiles)
-        lost = tiled_difference(start_tiles, end_tiles)
-        gained_km2 = float(geodesic_area_km2(gained))
-        lost_km2 = float(geodesic_area_km2(lost))
-    return Change(s, e, _combined_source(s.input, e.input), totals.preset, net, gained_km2,
-                  lost_km2, gained, lost)
+    layer_changes = _layer_changes(totals.history, s, e)
+    if s.geometry is None or e.geometry is None:
+        return Change(s, e, _combined_source(s.input, e.input), totals.preset, net, np.nan,
+                      np.nan, layer_changes=layer_changes, data_dir=totals.history.root)
+    start_tiles, end_tiles = totals.tiles(s), totals.tiles(e)
+    entered = tiled_difference(end_tiles, start_tiles)
+    left = tiled_difference(start_tiles, end_tiles)
+    start_other_layers, end_other_layers = _uncounted(totals, s), _uncounted(totals, e)
+    # what entered from an uncounted layer was reclassified, not gained outright
+    moved_in = _within(entered, totals, s, start_other_layers)
+    moved_out = _within(left, totals, e, end_other_layers)
+
+    @functools.cache
+    def moves() -> dict:  # measured only when asked for (Change.by_layer)
+        out = {}
+        for layer in layer_changes:
+            held = [layer in _held_layers(totals.history, snap.input, snap.used[0])
+                    for snap in (s, e)]
+            a = _layer_tiles(totals, s, layer) if held[0] else {}
+            b = _layer_tiles(totals, e, layer) if held[1] else {}
+            out[layer] = (float(geodesic_area_km2(tiled_difference(b, a))),
+                          float(geodesic_area_km2(tiled_difference(a, b))))
+        return out
+
+    return Change(s, e, _combined_source(s.input, e.input), totals.preset, net,
+                  float(geodesic_area_km2(entered)), float(geodesic_area_km2(left)),
+                  entered, left, float(geodesic_area_km2(moved_in)),
+                  float(geodesic_area_km2(moved_out)), moved_in, moved_out,
+                  layer_changes, (start_other_layers, end_other_layers), moves,
+                  totals.history.root)
 
 
-def change(history: History, start, end, *, source: str | None = None,
+def change(history: History, start: DateLike, end: DateLike, *, source: str | None = None,
            preset: str | None = None, gap_policy: str = "error",
            max_gap_days: int = MAX_GAP_DAYS, on_glitch: str = "warn") -> Change:
     """Compare a preset's total on two dates: net, gross gained and gross lost.
@@ -465,7 +704,8 @@ def change(history: History, start, end, *, source: str | None = None,
     -------
     Change
         ``gained``/``lost`` geometries and km² are present only when both ends have
-        polygons; ``gained_km2 − lost_km2 == net_km2`` then holds to rounding.
+        polygons; ``gained_km2 − lost_km2 + reclassified_km2 == net_km2`` then holds to
+        rounding. :meth:`Change.by_layer` says what each layer did.
     """
     preset = default_preset(source, preset)
     totals = Totals(history, source, preset, max_gap_days=max_gap_days, on_glitch=on_glitch)
@@ -500,7 +740,8 @@ def _month_ends(start: str | None, end: str | None, through, dates: pd.DatetimeI
 
 
 def monthly_changes(history: History, /, *, start: str | None = None, end: str | None = None,
-                    through=None, preset: str | None = None, source: str | None = None,
+                    through: DateLike | None = None, preset: str | None = None,
+                    source: str | None = None,
                     gap_policy: str = "error", max_gap_days: int = MAX_GAP_DAYS,
                     on_glitch: str = "warn") -> list[tuple[str, Change]]:
     """The :class:`Change` of every month from ``start`` to ``end`` (``YYYY-MM``).
@@ -531,7 +772,8 @@ def monthly_changes(history: History, /, *, start: str | None = None, end: str |
 
 
 def monthly_gains(history: History, /, *, start: str | None = None, end: str | None = None,
-                  through=None, preset: str | None = None, source: str | None = None,
+                  through: DateLike | None = None, preset: str | None = None,
+                  source: str | None = None,
                   gap_policy: str = "error", max_gap_days: int = MAX_GAP_DAYS,
                   on_glitch: str = "warn") -> pd.DataFrame:
     """The monthly table: one row per month with net, gained and lost km²/mi².
@@ -553,3 +795,93 @@ def monthly_gains(history: History, /, *, start: str | None = None, end: str | N
         rows.append(row)
     table = pd.concat(rows, ignore_index=True)
     return table[MONTHLY_COLUMNS]
+
+
+def total(history: History, date: DateLike, /, *, source: str | None = None,
+          preset: str | None = None, gap_policy: str = "error",
+          max_gap_days: int = MAX_GAP_DAYS, on_glitch: str = "warn",
+          baseline: str | float | None = "afp", share: bool = True,
+          data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
+    """The area held on one day: km², mi², share of Ukraine and the part taken since the
+    full-scale invasion.
+
+    Parameters
+    ----------
+    history : History
+    date : date-like
+    source, preset, gap_policy, max_gap_days, on_glitch
+        As :func:`change`.
+    baseline : {"afp", "none"}, float or None
+        The area held before 24 Feb 2022 that ``since_invasion_km2`` subtracts:
+        a name of :data:`BASELINES` (``"afp"``: AFP's published 42,180 km²), a number of
+        km² of your own (named "user-supplied"), or ``"none"``/None for no
+        ``since_invasion_km2`` (NaN). The data itself holds no such layer
+        (:data:`NO_PRE2022_LAYER`).
+    share : bool
+        Give ``share_of_ukraine_pct``: the total over Ukraine's area within its
+        internationally recognised borders, Crimea included
+        (:func:`frontline.boundaries.load_ukraine`, 602,312.71 km²). Needs the outline
+        in the data directory.
+    data_dir : path-like, optional
+        Where the outline is; default the history's own data directory, else
+        ``$FRONTLINE_DATA_DIR``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row, :data:`TOTAL_COLUMNS`. Interpolated totals carry their uncertainty.
+
+    Notes
+    -----
+    AFP's published levels are about 1,846 km² below frontline's ``afp`` total of the same
+    day (107,956 against 109,801.63 km² on 30 Jul 2024), although the changes agree;
+    ``docs/totals.md`` lists what was tried to explain it. ``since_invasion_km2`` with
+    the ``afp`` baseline is therefore that much above AFP's "taken since" figures.
+    """
+    preset = default_preset(source, preset)
+    totals = Totals(history, source, preset, max_gap_days=max_gap_days, on_glitch=on_glitch)
+    snap = totals.snapshot(date, gap_policy)
+    name, baseline_km2, baseline_source = _baseline(baseline)
+    notes = [snap.describe()] if snap.method != "exact" else []
+    if name == "none":
+        notes.append(f"no since_invasion_km2: {NO_PRE2022_LAYER}; pass baseline='afp' "
+                     "(--baseline afp) for AFP's published figure or a number of km²")
+    ukraine_km2, ukraine_source = np.nan, ""
+    if share:
+        from frontline.boundaries import load_ukraine
+
+        ukraine = load_ukraine(data_dir=data_dir if data_dir is not None else history)
+        ukraine_km2, ukraine_source = float(ukraine["area_km2"].iloc[0]), ukraine[
+            "source"].iloc[0]
+    since = snap.total_km2 - baseline_km2
+    row = {
+        "date": snap.requested, "snapshot": snap.label, "source": snap.input,
+        "preset": preset, "exact": snap.exact, "total_km2": snap.total_km2,
+        "total_mi2": km2_to_mi2(snap.total_km2),
+        "share_of_ukraine_pct": 100.0 * snap.total_km2 / ukraine_km2,
+        "ukraine_km2": ukraine_km2, "ukraine_source": ukraine_source,
+        "baseline": name, "baseline_km2": baseline_km2, "baseline_source": baseline_source,
+        "since_invasion_km2": since, "since_invasion_mi2": km2_to_mi2(since),
+        "uncertainty_km2": INTERPOLATION_K50 * snap.gap_change_km2,
+        "uncertainty90_km2": INTERPOLATION_K90 * snap.gap_change_km2,
+        "glitch": snap.glitch, "note": "; ".join(notes),
+    }
+    return pd.DataFrame([row], columns=TOTAL_COLUMNS)
+
+
+def _baseline(baseline: str | float | None) -> tuple[str, float, str]:
+    """(name, km², source) of a ``baseline=`` value; NaN km² for none."""
+    if baseline is None or baseline == "none":
+        return "none", np.nan, NO_PRE2022_LAYER
+    if isinstance(baseline, str) and baseline in BASELINES:
+        km2, where = BASELINES[baseline]
+        return baseline, km2, where
+    try:
+        km2 = float(baseline)
+    except (TypeError, ValueError):
+        km2 = np.nan
+    if not (np.isfinite(km2) and km2 >= 0):
+        raise InvalidArgumentError(
+            f"Unknown baseline {baseline!r} (--baseline): choose one of "
+            f"{', '.join([*BASELINES, 'none'])}, or give a number of km² (>= 0).")
+    return "user", km2, "user-supplied area held before 24 Feb 2022"

@@ -9,7 +9,9 @@ whole shows: copies of one area table that disagree
 
 from __future__ import annotations
 
+import os
 import warnings
+from collections.abc import Iterable
 
 import pandas as pd
 from tqdm.auto import tqdm
@@ -25,7 +27,8 @@ __all__ = ["CHECK_COLUMNS", "check_data"]
 CHECK_COLUMNS = ["kind", "file", "problem"]
 
 
-def check_data(data_dir=None, /, *, sources=None, progress: bool = False) -> pd.DataFrame:
+def check_data(data_dir: str | os.PathLike | None = None, /, *,
+               sources: Iterable[str] | None = None, progress: bool = False) -> pd.DataFrame:
     """Every problem found in a data directory: unreadable or invalid files, disagreeing
     copies, glitch days. An empty table means nothing was found.
 

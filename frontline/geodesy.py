@@ -9,7 +9,9 @@ ellipsoid with :class:`pyproj.Geod` (Karney's algorithm).
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import shapely
+from numpy.typing import ArrayLike
 from pyproj import CRS, Geod, Transformer
 
 __all__ = [
@@ -34,7 +36,7 @@ _GEOD = Geod(ellps="WGS84")
 MAX_EDGE_DEG = 0.01
 
 
-def km2_to_mi2(km2):
+def km2_to_mi2(km2: float | np.ndarray | pd.Series) -> float | np.ndarray | pd.Series:
     """Convert km² to mi² (1 mi² = 2.589988110336 km²)."""
     return km2 / KM2_PER_MI2
 
@@ -54,7 +56,7 @@ def _polygon_area_m2(polygon) -> float:
     return area
 
 
-def geodesic_area_km2(geometry) -> float | np.ndarray:
+def geodesic_area_km2(geometry: shapely.Geometry | ArrayLike | None) -> float | np.ndarray:
     """Geodesic area in km² of lon/lat (EPSG:4326) geometries on the WGS84 ellipsoid.
 
     Parameters
@@ -97,7 +99,8 @@ def _area_m2(geom) -> float:
 # ------------------------------------------------------------- distances and circles
 
 
-def geodesic_distance_km(lon1, lat1, lon2, lat2):
+def geodesic_distance_km(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike,
+                         lat2: ArrayLike) -> np.ndarray:
     """Geodesic distance on the WGS84 ellipsoid, km (arrays broadcast).
 
     Examples
@@ -108,7 +111,8 @@ def geodesic_distance_km(lon1, lat1, lon2, lat2):
     return np.asarray(_GEOD.inv(lon1, lat1, lon2, lat2)[2]) / 1000.0
 
 
-def geodesic_forward(lon, lat, azimuth_deg, distance_km):
+def geodesic_forward(lon: ArrayLike, lat: ArrayLike, azimuth_deg: ArrayLike,
+                     distance_km: ArrayLike) -> tuple[ArrayLike, ArrayLike]:
     """The point ``distance_km`` from (lon, lat) along ``azimuth_deg``: (lon, lat)."""
     lon2, lat2, _ = _GEOD.fwd(lon, lat, azimuth_deg, distance_km * 1000.0)
     return lon2, lat2
@@ -127,13 +131,15 @@ def local_transformers(lat: float, lon: float) -> tuple[Transformer, Transformer
             Transformer.from_crs(local, "EPSG:4326", always_xy=True))
 
 
-def transform_geometry(geometry, transformer: Transformer):
+def transform_geometry(geometry: shapely.Geometry,
+                       transformer: Transformer) -> shapely.Geometry:
     """``geometry`` with every coordinate passed through ``transformer``."""
     return shapely.transform(geometry, lambda xy: np.column_stack(
         transformer.transform(xy[:, 0], xy[:, 1])))
 
 
-def geodesic_circle(lat: float, lon: float, radius_km: float, *, quad_segs: int = 64):
+def geodesic_circle(lat: float, lon: float, radius_km: float, *,
+                    quad_segs: int = 64) -> shapely.Polygon:
     """A circle of ``radius_km`` around a point, geodesic (built in a local azimuthal
     equidistant projection centred on the point, returned in EPSG:4326).
     """

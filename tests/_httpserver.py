@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.server
 import json
 import threading
+import time
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,12 +21,15 @@ import pytest
 
 @dataclass
 class Reply:
-    """One scripted response. ``truncate_to`` sends fewer bytes than Content-Length says."""
+    """One scripted response. ``truncate_to`` sends fewer bytes than Content-Length says;
+    ``drip`` sends the body one byte every ``drip`` seconds (a server that never stops)."""
 
     status: int = 200
     body: bytes = b""
     headers: dict = field(default_factory=dict)
     truncate_to: int | None = None
+    drip: float | None = None
+    drip_headers: bool = False
 
     @classmethod
     def json(cls, obj, status: int = 200, **headers) -> Reply:
@@ -53,6 +57,18 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if reply is None:
             reply = owner._static(path)
         body = reply.body
+        if reply.drip_headers:  # the status line and headers a byte at a time
+            head = (f"HTTP/1.1 {reply.status} OK\r\nContent-Length: {len(body)}\r\n\r\n"
+                    .encode())
+            try:
+                for i in range(len(head)):
+                    self.wfile.write(head[i:i + 1])
+                    self.wfile.flush()
+                    time.sleep(reply.drip or 0.1)
+            except OSError:
+                pass
+            self.close_connection = True
+            return
         self.send_response(reply.status)
         headers = {"Content-Length": str(len(body)), **reply.headers}
         for key, value in headers.items():
@@ -60,6 +76,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if reply.truncate_to is not None:
             body = body[: reply.truncate_to]
+        if reply.drip is not None:
+            try:
+                for i in range(len(body)):
+                    self.wfile.write(body[i:i + 1])
+                    self.wfile.flush()
+                    time.sleep(reply.drip)
+            except OSError:  # the client gave up: that is the point
+                pass
+            self.close_connection = True
+            return
         self.wfile.write(body)
         self.wfile.flush()
         if reply.truncate_to is not None:

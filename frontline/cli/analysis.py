@@ -248,3 +248,57 @@ def check(ctx, data, sources, fmt):
     emit(problems, fmt)
     if len(problems):
         ctx.exit(1)
+
+
+# ---------------------------------------------------------------- total (a day's level)
+@cli.command("total")
+@click.option("--date", "on", required=True, help="The day (YYYY-MM-DD).")
+@analysis_options
+@click.option("--baseline", default="afp", show_default=True,
+              help="Area held before 24 Feb 2022 that since_invasion_km2 subtracts: afp "
+                   "(AFP's published 42,180 km², 31 Jul 2024), none, or a number of km². "
+                   "The data holds no layer of that area, so no baseline comes from it.")
+@click.option("--share/--no-share", default=True, show_default=True,
+              help="Give the share of Ukraine (needs Minregion's outline, fetched with "
+                   "the boundaries).")
+@format_option()
+@click.pass_context
+def total_command(ctx, on, source, preset, gap_policy, max_gap_days, on_glitch, baseline,
+                  share, fmt):
+    """The area held on one day: km², mi², share of Ukraine, taken since the invasion.
+
+    The share's denominator is Ukraine within its internationally recognised borders,
+    Crimea and Sevastopol included: 602,312.71 km², the geodesic area of Minregion's 2020
+    oblast boundaries. since_invasion_km2 = total − baseline. AFP's published levels are
+    about 1,846 km² below frontline's afp total of the same day (docs/totals.md).
+
+    Example: frontline total --date 2024-07-30
+    """
+    from frontline.changes import total
+
+    history = get_history(ctx, source, "ukraine" if share else None)
+    emit(total(history, on, source=source, preset=preset, gap_policy=gap_policy,
+               max_gap_days=max_gap_days, on_glitch=on_glitch, baseline=baseline,
+               share=share, data_dir=ctx.obj.get("data_dir")), fmt)
+
+
+@cli.command("layer-changes")
+@click.option("--from", "start", required=True, help="Start date (YYYY-MM-DD).")
+@click.option("--to", "end", required=True, help="End date (YYYY-MM-DD).")
+@analysis_options
+@format_option()
+@click.pass_context
+def layer_changes_command(ctx, start, end, source, preset, gap_policy, max_gap_days,
+                          on_glitch, fmt):
+    """What each ISW area layer did between two dates: one row per layer.
+
+    start_km2, end_km2, change_km2 (polygons or the area table) and, with polygons at
+    both ends, entered_km2 and left_km2; `counted` says whether the preset counts the
+    layer. Area moving between a counted and an uncounted layer (infiltration,
+    counteroffensives) is reclassified, not gained or lost (see `frontline change`).
+
+    Example: frontline layer-changes --from 2026-04-12 --to 2026-04-27 --source isw
+    """
+    result = change(get_history(ctx, source), start, end, source=source, preset=preset,
+                    gap_policy=gap_policy, max_gap_days=max_gap_days, on_glitch=on_glitch)
+    emit(result.by_layer(), fmt)

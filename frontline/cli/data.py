@@ -1,12 +1,14 @@
-"""Data commands: fetch, snapshot isw, import, archive status."""
+"""Data commands: fetch, snapshot isw|deepstate, update, import, archive status."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import click
 import pandas as pd
 
 from frontline.cli.main import cli, emit, format_option
-from frontline.sources.arcgis import ENDPOINTS, snapshot_isw
+from frontline.sources.arcgis import ENDPOINTS, snapshot_isw, snapshot_isw_day
 from frontline.sources.archive import (
     archive_dir,
     archive_gaps,
@@ -15,8 +17,23 @@ from frontline.sources.archive import (
     archive_summary,
     import_paths,
 )
+from frontline.sources.deepstate import snapshot_deepstate
 from frontline.sources.fetch import data_target, fetch
+from frontline.sources.mirrors import RECORD, fetch_latest
 from frontline.sources.registry import GROUPS, ISW_TERMS, registry_table, select_entries
+from frontline.sources.update import update
+
+
+def _iso_day(ctx, param, value):
+    """A --date value as YYYY-MM-DD, refused up front with the option's name."""
+    if value is None:
+        return None
+    try:
+        return pd.Timestamp(dt.date.fromisoformat(str(value).strip()))
+    except ValueError as err:
+        raise click.BadParameter(f"{value!r} is not a date: use YYYY-MM-DD.",
+                                 ctx=ctx, param=param) from err
+
 
 archive_option = click.option(
     "--archive", "archive_root", type=click.Path(file_okay=False), default=None,
@@ -30,17 +47,39 @@ archive_option = click.option(
 @click.option("--mirror", default=None,
               help="A directory or URL laid out like the data folder to download from "
                    "(default: $FRONTLINE_MIRROR).")
+@click.option("--latest", is_flag=True,
+              help="Files newer than the registry from the public mirrors (NAMES are "
+                   "groups); their sha256 is recorded on first download.")
+@click.option("--since", default=None, callback=_iso_day,
+              help="With --latest: files dated from this day on (default: after the "
+                   "registry's last file).")
 @format_option()
 @click.pass_context
-def fetch_command(ctx, names, list_only, mirror, fmt):
+def fetch_command(ctx, names, list_only, mirror, latest, since, fmt):
     """Download the public inputs frontline knows into the data directory.
 
     NAMES are groups, files or folders of the registry; none means everything. Groups:
     deepstate, isw-history, isw-areas, isw-weekly, isw-extra, boundaries, towns.
     Files go to --data-dir, else $FRONTLINE_DATA_DIR, else the user cache folder; files
     already there are verified (sha256), not downloaded again. Copies of ISW data show
-    ISW's terms first.
+    ISW's terms first. With --latest, the public mirrors' newer files are fetched: trust
+    on first use (their sha256 is recorded in .frontline/latest.json and checked later),
+    a pinned file is never overwritten, and a file that changed upstream is kept as a new
+    vintage under vintages/.
     """
+    if since is not None and not latest:
+        raise click.UsageError("--since goes with --latest.")
+    if latest:
+        dest = data_target(ctx.obj["data_dir"])
+        table = fetch_latest(names, data_dir=dest, since=since,
+                             notice=lambda text: click.echo(text, err=True))
+        emit(table.drop(columns=["path"]), fmt)
+        first = int((table["status"] == "added (trust on first use)").sum())
+        changed = int(table["status"].str.startswith("new vintage").sum())
+        click.echo(f"data directory: {dest}; {first} new file(s) (trust on first use: no "
+                   f"pinned hash, sha256 recorded in {dest / RECORD}), {changed} changed "
+                   "upstream (kept as new vintages, nothing overwritten)", err=True)
+        return
     entries = select_entries(names)
     if list_only:
         emit(registry_table(entries)[["name", "group", "size", "url", "licence"]], fmt)
@@ -68,23 +107,76 @@ def snapshot_group():
               help="Only this layer (repeatable; default: every layer of the endpoint table).")
 @click.option("--on-empty", type=click.Choice(["error", "skip"]), default="error",
               show_default=True, help="A layer with no features: fail, or leave it out.")
-@click.option("--date", "date", default=None,
-              help="Day the snapshot stands for (default: today, UTC).")
+@click.option("--date", "date", default=None, callback=_iso_day,
+              help="ISW's map of this past day (YYYY-MM-DD), from its time-lapse and "
+                   "monthly services (default: today's live layers).")
 @format_option()
 @click.pass_context
 def snapshot_isw_command(ctx, archive_root, layers, on_empty, date, fmt):
-    """Store today's state of ISW's public ArcGIS layers in the archive.
+    """Store ISW's public ArcGIS layers (today's, or a past day's) in the archive.
 
     Every feature of each layer is read (page by page, EPSG:4326 GeoJSON) and stored
     with its provenance: retrieval time, service URL and version, feature counts, sha256.
-    Nothing is stored unless every layer arrives complete. Base address:
-    $FRONTLINE_ARCGIS_URL, else ISW's ArcGIS organisation.
+    Nothing is stored unless every layer arrives complete. With --date, the control layer
+    of that day comes from ISW's time-lapse services (the table in
+    frontline/sources/services.py); a day no service holds is an error naming the
+    nearest dates each one has. Base address: $FRONTLINE_ARCGIS_URL, else ISW's ArcGIS
+    organisation.
     """
     click.echo(ISW_TERMS, err=True)
-    report = snapshot_isw(root=archive_root, layers=list(layers) or None, on_empty=on_empty,
-                          date=date, progress=ctx.obj["progress"])
+    if date is not None:
+        if layers and set(layers) != {"control"}:
+            raise click.UsageError("--date gives the control layer only (ISW's time-lapses "
+                                   "hold control of terrain): drop --layer.")
+        report = snapshot_isw_day(date, root=archive_root, progress=ctx.obj["progress"])
+    else:
+        report = snapshot_isw(root=archive_root, layers=list(layers) or None,
+                              on_empty=on_empty, progress=ctx.obj["progress"])
     emit(report, fmt)
     click.echo(f"archive: {archive_dir(archive_root)}", err=True)
+
+
+@snapshot_group.command("deepstate")
+@archive_option
+@click.option("--date", "date", default=None, callback=_iso_day,
+              help="The last DeepState snapshot created on this UTC day (YYYY-MM-DD).")
+@click.option("--id", "snapshot_id", default=None,
+              help="One DeepState snapshot by its id (a unix time).")
+@format_option()
+def snapshot_deepstate_command(archive_root, date, snapshot_id, fmt):
+    """Store DeepStateMap's latest map (or a day's, or one snapshot's) in the archive.
+
+    The occupied classes (Occupied, Occupied Crimea, CADR and CALR) are unioned as the
+    registry's daily files are; the layer is stored with its provenance (snapshot id,
+    created time, URL, sha256) and DeepState's own areas when the service gives them.
+    Unknown classes are reported. DeepState's licence is shown first. Base address:
+    $FRONTLINE_DEEPSTATE_URL, else DeepStateMap's API.
+    """
+    report = snapshot_deepstate(date=date, snapshot_id=snapshot_id, root=archive_root,
+                                notice=lambda text: click.echo(text, err=True))
+    emit(report, fmt)
+    click.echo(f"archive: {archive_dir(archive_root)}", err=True)
+
+
+@cli.command("update")
+@archive_option
+@click.pass_context
+def update_command(ctx, archive_root):
+    """Add today's ISW and DeepState snapshots and the mirrors' newer files to the archive.
+
+    One command to run every day (cron): `frontline snapshot isw`, `frontline snapshot
+    deepstate` and `frontline fetch --latest` (files go to the data directory, then into
+    the archive). Idempotent: a second run adds nothing and says so. Prints one summary
+    line; exits with code 1 if a source failed (the others are still taken).
+    """
+    dest = data_target(ctx.obj["data_dir"])
+    result = update(root=archive_root, data_dir=dest, progress=ctx.obj["progress"],
+                    notice=lambda text: click.echo(text, err=True))
+    click.echo(result.summary)
+    for step, message in result.failures.items():
+        click.echo(f"Error: {step}: {message}", err=True)
+    if not result.ok:
+        raise click.exceptions.Exit(1)
 
 
 @cli.command("import")

@@ -280,10 +280,11 @@ def format_option(default="table", *, polygons: bool = False):
                          help="Only these columns, comma-separated, in this order."),
             click.option("--all-columns", is_flag=True,
                          help="Every column, including how each figure was computed "
-                              "(inputs, totals, gap policy, 50 % band)."),
+                              "(inputs, totals, gap policy, 50 % band, each layer's "
+                              "change)."),
             click.option("--full-precision", is_flag=True,
-                         help=f"Keep every digit (default: areas, distances and percentages "
-                              f"to {DECIMALS} decimals, other numbers to 6)."),
+                         help=f"Keep every digit (default: areas and distances to "
+                              f"{DECIMALS} decimals, percentages to 3, other numbers to 6)."),
         ]
         if polygons:
             options.append(click.option(

@@ -9,10 +9,12 @@ raise one :class:`~frontline.errors.ReadError` naming the file and the fix.
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import numpy as np
 import pandas as pd
 import shapely
+from numpy.typing import ArrayLike
 
 from frontline.errors import ReadError
 
@@ -47,7 +49,8 @@ def _bounds_problem(bounds) -> str | None:
             "the file's CRS is wrong (e.g. Web Mercator metres under a degrees .prj)")
 
 
-def check_layer(geometries, /, *, file, member: str = "", polygons: bool = True) -> None:
+def check_layer(geometries: ArrayLike, /, *, file: str | os.PathLike[str], member: str = "",
+                polygons: bool = True) -> None:
     """Refuse a layer frontline cannot measure honestly; every problem in one error.
 
     Checks: at least one geometry that is neither null nor empty, polygons only,
@@ -96,7 +99,8 @@ def check_layer(geometries, /, *, file, member: str = "", polygons: bool = True)
                         + "; ".join(problems) + ". Nothing was read from it.")
 
 
-def check_area_table(frame: pd.DataFrame, /, *, file, today: dt.date | None = None) -> None:
+def check_area_table(frame: pd.DataFrame, /, *, file: str | os.PathLike[str],
+                     today: dt.date | None = None) -> None:
     """Refuse an area table with values frontline cannot use; every problem in one error.
 
     Checks: areas numeric, finite and non-negative; dates parseable and not after today;

@@ -9,9 +9,9 @@ was killed are removed by the next write into that folder once they are older th
 :data:`STALE_TEMP_SECONDS` (a younger one may belong to a run still writing) and logged.
 
 Numbers in tables are rounded (:func:`round_table`): columns measured in km², mi², km or
-mi, and percentages, to :data:`DECIMALS` decimals (0.01 km² is one hectare); other
-decimal columns (coordinates) to :data:`OTHER_DECIMALS`. ``decimals=None`` keeps full
-precision.
+mi to :data:`DECIMALS` decimals (0.01 km² is one hectare), percentages to
+:data:`PCT_DECIMALS` (0.001 % of Ukraine is 6 km²), other decimal columns (coordinates)
+to :data:`OTHER_DECIMALS`. ``decimals=None`` keeps full precision.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ __all__ = [
     "FILE_FORMATS",
     "FORMATS",
     "OTHER_DECIMALS",
+    "PCT_DECIMALS",
     "POLYGON_FORMATS",
     "STALE_TEMP_SECONDS",
     "atomic_path",
@@ -61,30 +62,38 @@ FILE_FORMATS = {".csv": "csv", ".json": "json", ".parquet": "parquet", ".xlsx": 
 #: Polygon files by extension, and the OGR driver writing each.
 POLYGON_FORMATS = {".geojson": "GeoJSON", ".gpkg": "GPKG"}
 
-#: Decimals kept for areas (km², mi²), distances (km, mi) and percentages.
+#: Decimals kept for areas (km², mi²) and distances (km, mi).
 DECIMALS = 2
+
+#: Decimals kept for percentages (``_pct`` columns).
+PCT_DECIMALS = 3
 
 #: Decimals kept for any other decimal column (coordinates: 1e-6° is about 0.1 m).
 OTHER_DECIMALS = 6
 
 #: Columns a table keeps only with ``--all-columns`` (or ``--columns``): how a figure was
 #: computed in more detail than a reader needs (each row still names its snapshots,
-#: source, preset and whether it is exact).
+#: source, preset and whether it is exact); so are each layer's ``<layer>_change_km2``.
 DETAIL_COLUMNS = ("start_input", "end_input", "gap_policy", "uncertainty_km2",
-                  "total_start_km2", "total_end_km2", "gained_mi2", "lost_mi2")
+                  "total_start_km2", "total_end_km2", "gained_mi2", "lost_mi2",
+                  "reclassified_mi2", "reclassified_in_km2", "reclassified_out_km2",
+                  "gained_outright_km2", "lost_outright_km2")
 
 #: A temporary file of an interrupted write older than this (seconds) is removed.
 STALE_TEMP_SECONDS = 3600
 
-_UNIT_COLUMN = re.compile(r"(_km2|_mi2|_km|_mi|_pct)$")
+_UNIT_COLUMN = re.compile(r"(_km2|_mi2|_km|_mi)$")
+#: Detail columns by pattern: each layer's own change (``control_change_km2``...).
+_DETAIL_PATTERN = re.compile(r"_change_km2$")
 _TEMP = re.compile(r"^\..+\.[0-9a-f]{12}\.part(\.[A-Za-z0-9]+)?$")
 
 
 def round_table(frame: pd.DataFrame, decimals: int | None = DECIMALS) -> pd.DataFrame:
     """Round a table's decimal columns for publication (a copy; ``None``: unchanged).
 
-    Columns ending in ``_km2``, ``_mi2``, ``_km``, ``_mi`` or ``_pct`` get ``decimals``
-    decimals; other float columns :data:`OTHER_DECIMALS` (or ``decimals`` if larger).
+    Columns ending in ``_km2``, ``_mi2``, ``_km`` or ``_mi`` get ``decimals`` decimals,
+    ``_pct`` columns :data:`PCT_DECIMALS`, other float columns :data:`OTHER_DECIMALS`
+    (each at least ``decimals``).
 
     Examples
     --------
@@ -97,8 +106,9 @@ def round_table(frame: pd.DataFrame, decimals: int | None = DECIMALS) -> pd.Data
         return frame
     for column in frame.columns:
         if pd.api.types.is_float_dtype(frame[column]):
-            keep = decimals if _UNIT_COLUMN.search(str(column)) else max(OTHER_DECIMALS,
-                                                                          decimals)
+            name = str(column)
+            keep = (decimals if _UNIT_COLUMN.search(name) else
+                    max(PCT_DECIMALS if name.endswith("_pct") else OTHER_DECIMALS, decimals))
             frame[column] = frame[column].round(keep)
     return frame
 
@@ -122,7 +132,8 @@ def reader_columns(frame: pd.DataFrame, columns=None, *, all_columns: bool = Fal
         return frame[list(columns)]
     if all_columns:
         return frame
-    return frame[[c for c in frame.columns if c not in DETAIL_COLUMNS]]
+    return frame[[c for c in frame.columns
+                  if c not in DETAIL_COLUMNS and not _DETAIL_PATTERN.search(str(c))]]
 
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:

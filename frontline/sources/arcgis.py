@@ -3,25 +3,27 @@
 ISW and AEI's Critical Threats Project publish their live map layers as ArcGIS
 FeatureServer services. Their names change over time (``_V2``/``_V3`` suffixes, ``VIEW_``
 prefixes) and so does the object-id field (``FID`` or ``OBJECTID``), so every address lives
-in one table, :data:`ENDPOINTS`. The object-id field each layer really uses is read from
+in one table, :data:`frontline.sources.services.ISW_LIVE` (:data:`ENDPOINTS` here), each
+name with the date it was checked. The object-id field each layer really uses is read from
 the layer's own description (``?f=json``) before paging.
 
 :func:`snapshot_isw` asks each layer for every feature as EPSG:4326 GeoJSON, page by page
 (``resultOffset``/``resultRecordCount`` until ``exceededTransferLimit`` is false and a page
 comes back short), checks the total against the service's own count, backs off on HTTP
-429/5xx (honouring ``Retry-After``), and rejects HTML error pages, ArcGIS error objects and
+429/5xx (honouring ``Retry-After``, within the deadline and retry budget of
+:mod:`frontline.sources.network`), and rejects HTML error pages, ArcGIS error objects and
 empty layers with one clear error. Only when every layer has arrived is anything written:
 each layer becomes one archive row (source ``isw``, dated the UTC day of retrieval) with
 its provenance (retrieval time, service URL and version, feature and page counts, sha256)
 and the raw GeoJSON kept in the archive's ``raw/`` folder.
 
-The base address is ``$FRONTLINE_ARCGIS_URL`` when set (tests point it at a local server).
+:func:`snapshot_isw_day` takes ISW's map of a past day from the daily time-lapse
+(2022-02-24 → 2024-12-31) and the monthly services of 2025–26
+(:data:`frontline.sources.services.ISW_TIMELAPSE`): the services near the day are asked
+which dates they hold (``returnDistinctValues``), and the day's features are read with a
+``where`` on the date field, with the same paging and checks.
 
-.. note::
-   The control, advances and infiltration service names are the ones public code uses
-   against ISW's organisation today; the claimed, counteroffensives, pre-2022 and Kursk
-   names come from older copies of ISW's layers (Nikkei's 2023 files) and public web
-   maps, and could not be checked from here. :data:`ENDPOINTS` says which is which.
+The base address is ``$FRONTLINE_ARCGIS_URL`` when set (tests point it at a local server).
 """
 
 from __future__ import annotations
@@ -32,20 +34,35 @@ import json
 import logging
 import os
 import re
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
 
 import geopandas as gpd
 import pandas as pd
 import requests
 from tqdm.auto import tqdm
 
-from frontline.errors import InvalidArgumentError, ServiceError
+from frontline.errors import FetchError, InvalidArgumentError, NotFoundError, ServiceError
 from frontline.io import readers
 from frontline.sources.archive import append_tables, archive_dir
-from frontline.sources.fetch import USER_AGENT, get_with_retries
+from frontline.sources.network import (
+    DEFAULT_POLICY,
+    HttpPolicy,
+    http_get,
+    json_answer,
+    new_session,
+)
+from frontline.sources.services import (
+    ISW_LIVE,
+    ISW_TIMELAPSE,
+    Endpoint,
+    Timelapse,
+    TimelapseService,
+)
 
 __all__ = ["DEFAULT_BASE_URL", "ENDPOINTS", "ENV_ARCGIS_URL", "Endpoint",
-           "endpoints_table", "fetch_layer", "snapshot_isw"]
+           "endpoints_table", "fetch_layer", "snapshot_isw", "snapshot_isw_day",
+           "timelapse_dates"]
 
 log = logging.getLogger(__name__)
 
@@ -53,55 +70,12 @@ ENV_ARCGIS_URL = "FRONTLINE_ARCGIS_URL"
 DEFAULT_BASE_URL = "https://services5.arcgis.com/SaBe5HMtmnbqSWlu/arcgis/rest/services"
 
 
-@dataclass(frozen=True)
-class Endpoint:
-    """One ISW layer on ArcGIS.
-
-    Attributes
-    ----------
-    layer : str
-        Canonical layer name (see :mod:`frontline.layers`).
-    service : str
-        FeatureServer service name (its version suffix, e.g. ``_V3``, is part of it).
-    layer_id : int
-        Layer index inside the service.
-    oid_field : str
-        Object-id field expected (``OBJECTID`` or ``FID``); the layer's description wins.
-    checked : bool
-        True when the name is known to answer today; False for names taken from older
-        copies (see the module note).
-    """
-
-    layer: str
-    service: str
-    layer_id: int = 0
-    oid_field: str = "OBJECTID"
-    checked: bool = False
-
-    @property
-    def version(self) -> str:
-        """The service's version suffix (``V3``), or ``""``."""
-        match = re.search(r"_(V\d+)(?:_|$)", self.service, re.I)
-        return match.group(1).upper() if match else ""
+#: Every live ISW layer a snapshot takes: the table lives in
+#: :data:`frontline.sources.services.ISW_LIVE` (one edit when a service changes).
+ENDPOINTS: tuple[Endpoint, ...] = ISW_LIVE
 
 
-#: Every ISW layer a snapshot takes, in one table.
-ENDPOINTS: tuple[Endpoint, ...] = (
-    Endpoint("control", "VIEW_RussiaCoTinUkraine_V3", 49, "OBJECTID", True),
-    Endpoint("advances", "AssessedRussianAdvanceInUkraine_V2_view", 0, "OBJECTID", True),
-    Endpoint("claimed", "VIEW_ClaimedRussianTerritoryinUkraine_V2", 0, "FID", False),
-    Endpoint("counteroffensives", "VIEW_ClaimedUkrainianCounteroffensives_V2", 0, "FID",
-             False),
-    Endpoint("infiltration", "View_AssessedRussianInfiltrationAreasinUkraine_V4", 0,
-             "OBJECTID", True),
-    Endpoint("pre2022", "VIEW_Russian_controlled_Ukrainian_Territory_before_February_24_2022",
-             36, "OBJECTID", False),
-    Endpoint("kursk_ukrainian_advance", "VIEW_Kursk_Incursion_Claimed_Limit_of_Ukrainian_Advance",
-             0, "FID", False),
-)
-
-
-def endpoints_table(endpoints=ENDPOINTS) -> pd.DataFrame:
+def endpoints_table(endpoints: Sequence[Endpoint] = ENDPOINTS) -> pd.DataFrame:
     """The endpoint table as a DataFrame (one row per layer, with its version)."""
     return pd.DataFrame([{**asdict(e), "version": e.version} for e in endpoints])
 
@@ -114,47 +88,32 @@ def base_url() -> str:
 # ------------------------------------------------------------------- requests
 
 
-def _get_json(session: requests.Session, url: str, params: dict, *, retries: int,
-              backoff: float) -> dict:
+_FIX = "check the endpoint table in frontline/sources/services.py."
+
+
+def _get_json(session: requests.Session, url: str, params: dict, *,
+              policy: HttpPolicy) -> dict:
     """GET an ArcGIS REST answer as JSON; every failure becomes one ServiceError."""
     try:
-        response = get_with_retries(session, url, params=params, retries=retries,
-                                    backoff=backoff)
-    except requests.RequestException as err:
+        answer = http_get(session, url, params=params, policy=policy)
+    except FetchError as err:
         raise ServiceError(
-            f"{url}: no answer ({' '.join(str(err).split())}): check the network and "
-            f"${ENV_ARCGIS_URL}, then run the snapshot again."
+            f"{err} Check the network and ${ENV_ARCGIS_URL}, then run the snapshot again."
         ) from err
-    with response:
-        body = response.content
-        kind = response.headers.get("Content-Type", "")
-        if response.status_code >= 400:
-            raise ServiceError(
-                f"{url}: HTTP {response.status_code} {response.reason}: the service is down "
-                "or was renamed; check the endpoint table in frontline/arcgis.py."
-            )
-    if "html" in kind.lower() or body.lstrip()[:1] == b"<":
-        title = re.search(rb"<title>(.*?)</title>", body, re.I | re.S)
-        shown = title.group(1).decode(errors="replace").strip() if title else ""
-        raise ServiceError(
-            f"{url}: returned an HTML page{f' ({shown!r})' if shown else ''} instead of "
-            "JSON: the service is down, asks for a login, or was renamed; try again later "
-            "or check the endpoint table in frontline/arcgis.py."
-        )
-    try:
-        answer = json.loads(body)
-    except ValueError as err:
-        raise ServiceError(f"{url}: the answer is not JSON ({err}); try again later.") from err
-    if isinstance(answer, dict) and "error" in answer:
-        error = answer["error"] or {}
+    if answer.status >= 400:
+        raise ServiceError(f"{url}: HTTP {answer.status} {answer.reason}: the service is "
+                           f"down or was renamed; {_FIX}")
+    found = json_answer(answer, fix=f"try again later or {_FIX}")
+    if isinstance(found, dict) and "error" in found:
+        error = found["error"] or {}
         raise ServiceError(
             f"{url}: ArcGIS error {error.get('code', '?')}: {error.get('message', '')} "
             f"{' '.join(map(str, error.get('details') or []))}".rstrip()
-            + ". Check the endpoint table in frontline/arcgis.py."
+            + f". {_FIX[0].upper()}{_FIX[1:]}"
         )
-    if not isinstance(answer, dict):
-        raise ServiceError(f"{url}: expected a JSON object, got {type(answer).__name__}.")
-    return answer
+    if not isinstance(found, dict):
+        raise ServiceError(f"{url}: expected a JSON object, got {type(found).__name__}.")
+    return found
 
 
 def _exceeded(page: dict) -> bool:
@@ -162,54 +121,32 @@ def _exceeded(page: dict) -> bool:
                 or (page.get("properties") or {}).get("exceededTransferLimit"))
 
 
-def fetch_layer(endpoint: Endpoint, /, *, session: requests.Session | None = None,
-                base: str | None = None, page_size: int | None = None, retries: int = 3,
-                backoff: float = 1.0) -> dict:
-    """Every feature of one layer as one GeoJSON FeatureCollection (EPSG:4326).
+def _layer_url(base: str | None, service: str, layer_id: int) -> str:
+    return f"{base or base_url()}/{service}/FeatureServer/{layer_id}"
 
-    Parameters
-    ----------
-    endpoint : Endpoint
-    session : requests.Session, optional
-    base : str, optional
-        Base address (default: :func:`base_url`).
-    page_size : int, optional
-        Features per request (default: the layer's ``maxRecordCount``, at most 2000).
-    retries, backoff
-        Retries after HTTP 429/5xx or a dropped connection, and the first wait (s).
 
-    Returns
-    -------
-    dict
-        ``{"collection": FeatureCollection, "url", "info", "count", "pages",
-        "oid_field"}``.
-
-    Raises
-    ------
-    ServiceError
-        HTTP error, HTML page, ArcGIS error, or fewer/more features than the layer counts.
-    """
-    session = session or _session()
-    url = f"{base or base_url()}/{endpoint.service}/FeatureServer/{endpoint.layer_id}"
-    info = _get_json(session, url, {"f": "json"}, retries=retries, backoff=backoff)
-    oid = info.get("objectIdField") or endpoint.oid_field
-    if oid != endpoint.oid_field:
-        log.info("%s: object-id field is %s (table says %s)", url, oid, endpoint.oid_field)
+def _query_all(session, url: str, where: str, *, oid_hint: str, page_size: int | None,
+               policy: HttpPolicy) -> dict:
+    """Every feature matching ``where``, page by page, checked against the layer's count."""
+    info = _get_json(session, url, {"f": "json"}, policy=policy)
+    oid = info.get("objectIdField") or oid_hint
+    if oid != oid_hint:
+        log.info("%s: object-id field is %s (table says %s)", url, oid, oid_hint)
     limit = int(info.get("maxRecordCount") or 2000)
     size = max(1, min(page_size or limit, limit))
     counted = _get_json(session, f"{url}/query",
-                        {"where": "1=1", "returnCountOnly": "true", "f": "json"},
-                        retries=retries, backoff=backoff).get("count")
+                        {"where": where, "returnCountOnly": "true", "f": "json"},
+                        policy=policy).get("count")
     features, pages, offset = [], 0, 0
     while True:
         page = _get_json(session, f"{url}/query", {
-            "where": "1=1", "outFields": "*", "returnGeometry": "true", "f": "geojson",
+            "where": where, "outFields": "*", "returnGeometry": "true", "f": "geojson",
             "outSR": "4326", "orderByFields": f"{oid} ASC", "resultOffset": str(offset),
             "resultRecordCount": str(size),
-        }, retries=retries, backoff=backoff)
+        }, policy=policy)
         found = page.get("features")
         if not isinstance(found, list) or any(
-                not isinstance(f, dict) or f.get("type") != "Feature" for f in found[:1]):
+                not isinstance(f, dict) or f.get("type") != "Feature" for f in found):
             raise ServiceError(
                 f"{url}/query: the answer is not a GeoJSON FeatureCollection (keys: "
                 f"{sorted(page)[:6]}): the service may not support f=geojson."
@@ -244,6 +181,40 @@ def fetch_layer(endpoint: Endpoint, /, *, session: requests.Session | None = Non
             "pages": pages, "oid_field": oid}
 
 
+def fetch_layer(endpoint: Endpoint, /, *, session: requests.Session | None = None,
+                base: str | None = None, page_size: int | None = None,
+                policy: HttpPolicy = DEFAULT_POLICY) -> dict:
+    """Every feature of one layer as one GeoJSON FeatureCollection (EPSG:4326).
+
+    Parameters
+    ----------
+    endpoint : Endpoint
+    session : requests.Session, optional
+    base : str, optional
+        Base address (default: :func:`base_url`).
+    page_size : int, optional
+        Features per request (default: the layer's ``maxRecordCount``, at most 2000).
+    policy : HttpPolicy
+        Deadline of each request and the retry budget
+        (:class:`frontline.sources.network.HttpPolicy`).
+
+    Returns
+    -------
+    dict
+        ``{"collection": FeatureCollection, "url", "info", "count", "pages",
+        "oid_field"}``.
+
+    Raises
+    ------
+    ServiceError
+        HTTP error, HTML page, ArcGIS error, or fewer/more features than the layer counts.
+    """
+    session = session or new_session()
+    url = _layer_url(base, endpoint.service, endpoint.layer_id)
+    return _query_all(session, url, "1=1", oid_hint=endpoint.oid_field,
+                      page_size=page_size, policy=policy)
+
+
 def _ids(features: list, oid: str) -> list:
     return [(f.get("properties") or {}).get(oid, f.get("id")) for f in features]
 
@@ -253,12 +224,6 @@ def _repeats(features: list, oid: str) -> bool:
     return None not in ids and len(set(ids)) < len(ids)
 
 
-def _session() -> requests.Session:
-    session = requests.Session()
-    session.headers["User-Agent"] = USER_AGENT
-    return session
-
-
 def _epoch_ms(value) -> str:
     if not value:
         return ""
@@ -266,10 +231,45 @@ def _epoch_ms(value) -> str:
     return stamp.isoformat()
 
 
-def snapshot_isw(*, root=None, layers=None, endpoints=ENDPOINTS, base: str | None = None,
+def _policy(retries, backoff, deadline, budget) -> HttpPolicy:
+    return DEFAULT_POLICY.with_(retries=retries, backoff=backoff, deadline=deadline,
+                                budget=budget)
+
+
+def _batch(source_url: str, service: str, layer: str, day: pd.Timestamp, features: list,
+           provenance: dict, *, layer_name: str | None = None):
+    """(canonical frame, sha256, provenance, raw bytes) for one layer's features.
+
+    ``layer_name`` (default: the service name) must be a spelling frontline knows.
+    """
+    collection = {"type": "FeatureCollection", "features": features}
+    raw = json.dumps(collection, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    sha = hashlib.sha256(raw).hexdigest()
+    frame = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
+    row = readers.layer_row("isw", day, layer_name or service, source_url, service, frame)
+    row["layer"] = layer  # the table decides, not the spelling
+    return readers.canonical_frame([row]), sha, {**provenance, "sha256": sha}, raw
+
+
+def _store(root, batches, report, retrieved) -> pd.DataFrame:
+    stored = (append_tables(archive_dir(root), batches, retrieved.replace(tzinfo=None))
+              if batches else pd.DataFrame(columns=["layer", "vintage", "status"]))
+    by_layer = stored.set_index("layer") if len(stored) else None
+    for line in report:
+        if by_layer is not None and line["layer"] in by_layer.index and not line["status"]:
+            line["status"] = by_layer.loc[line["layer"], "status"]
+            line["vintage"] = int(by_layer.loc[line["layer"], "vintage"])
+    return pd.DataFrame(report, columns=["layer", "service", "features", "pages", "sha256",
+                                         "status", "vintage", "date"])
+
+
+def snapshot_isw(*, root: str | os.PathLike[str] | None = None, layers: Iterable[str] | None = None,
+                 endpoints: Sequence[Endpoint] = ENDPOINTS, base: str | None = None,
                  on_empty: str = "error", page_size: int | None = None, retries: int = 3,
-                 backoff: float = 1.0, date=None, progress: bool = True) -> pd.DataFrame:
-    """Take today's state of ISW's ArcGIS layers and store it in the archive.
+                 backoff: float = 1.0, deadline: float | None = None,
+                 budget: float | None = None, date: str | dt.date | None = None,
+                 progress: bool = True) -> pd.DataFrame:
+    """Take today's state of ISW's live ArcGIS layers and store it in the archive.
 
     Parameters
     ----------
@@ -285,17 +285,20 @@ def snapshot_isw(*, root=None, layers=None, endpoints=ENDPOINTS, base: str | Non
         A layer with no features raises (nothing is stored), or is left out.
     page_size : int, optional
         Features per request (default: the layer's own maximum).
-    retries, backoff
-        Retries after HTTP 429/5xx, and the first wait in seconds.
+    retries, backoff, deadline, budget
+        Retries after HTTP 429/5xx, the first wait, the seconds one request may take
+        and all attempts of one request together (:class:`~frontline.sources.network.HttpPolicy`).
     date : date-like, optional
-        The day the snapshot stands for (default: the UTC day of retrieval).
+        The day the snapshot stands for (default: the UTC day of retrieval). For ISW's
+        map of a past day use :func:`snapshot_isw_day`.
     progress : bool
         A progress bar over the layers, on stderr.
 
     Returns
     -------
     pandas.DataFrame
-        One row per layer: ``layer, service, features, pages, sha256, status, vintage``.
+        One row per layer: ``layer, service, features, pages, sha256, status, vintage,
+        date``.
 
     Raises
     ------
@@ -310,55 +313,181 @@ def snapshot_isw(*, root=None, layers=None, endpoints=ENDPOINTS, base: str | Non
         if unknown:
             raise InvalidArgumentError(f"No endpoint for layer(s) {sorted(unknown)}: choose from "
                              f"{', '.join(e.layer for e in endpoints)}.")
-    session = _session()
+    policy = _policy(retries, backoff, deadline, budget)
     retrieved = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     day = pd.Timestamp(date) if date is not None else pd.Timestamp(retrieved.date())
     batches, report = [], []
-    with session:
+    with new_session() as session:
         for endpoint in tqdm(chosen, desc="snapshot", unit="layer", disable=not progress):
             got = fetch_layer(endpoint, session=session, base=base, page_size=page_size,
-                              retries=retries, backoff=backoff)
+                              policy=policy)
             features = got["collection"]["features"]
+            line = {"layer": endpoint.layer, "service": endpoint.service,
+                    "date": f"{day:%Y-%m-%d}", "features": len(features),
+                    "pages": got["pages"], "sha256": "", "status": "", "vintage": pd.NA}
             if not features:
                 if on_empty == "skip":
                     log.warning("%s: no features; left out (on_empty='skip')", got["url"])
-                    report.append({"layer": endpoint.layer, "service": endpoint.service,
-                                   "features": 0, "pages": got["pages"], "sha256": "",
-                                   "status": "empty, skipped", "vintage": pd.NA})
+                    report.append({**line, "status": "empty, skipped"})
                     continue
                 raise ServiceError(
                     f"{got['url']}: returned no features. The layer may be empty for now or "
-                    "the service renamed: check the endpoint table in frontline/arcgis.py, "
-                    "or pass --on-empty skip to store the other layers. Nothing was stored."
+                    "the service renamed: check the endpoint table in "
+                    "frontline/sources/services.py, or pass --on-empty skip to store the "
+                    "other layers. Nothing was stored."
                 )
-            raw = json.dumps(got["collection"], sort_keys=True,
-                             separators=(",", ":")).encode("utf-8")
-            sha = hashlib.sha256(raw).hexdigest()
-            frame = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
-            row = readers.layer_row("isw", day, endpoint.service, got["url"], endpoint.service,
-                               frame)
-            row["layer"] = endpoint.layer  # the table decides, not the spelling
             provenance = {
                 "kind": "arcgis", "service_url": got["url"], "service": endpoint.service,
                 "service_version": endpoint.version, "layer_id": endpoint.layer_id,
                 "server_version": got["info"].get("currentVersion"),
                 "retrieved_at": retrieved.isoformat(), "features": len(features),
                 "service_count": got["count"], "pages": got["pages"],
-                "oid_field": got["oid_field"],
+                "oid_field": got["oid_field"], "endpoint_checked": endpoint.checked,
                 "last_edit": _epoch_ms((got["info"].get("editingInfo") or {})
                                        .get("lastEditDate")),
-                "sha256": sha,
             }
-            batches.append((readers.canonical_frame([row]), sha, provenance, raw))
-            report.append({"layer": endpoint.layer, "service": endpoint.service,
-                           "features": len(features), "pages": got["pages"], "sha256": sha,
-                           "status": "", "vintage": pd.NA})
-    stored = (append_tables(archive_dir(root), batches, retrieved.replace(tzinfo=None))
-              if batches else pd.DataFrame(columns=["layer", "vintage", "status"]))
-    by_layer = stored.set_index("layer") if len(stored) else None
-    for line in report:
-        if by_layer is not None and line["layer"] in by_layer.index and not line["status"]:
-            line["status"] = by_layer.loc[line["layer"], "status"]
-            line["vintage"] = int(by_layer.loc[line["layer"], "vintage"])
-    return pd.DataFrame(report, columns=["layer", "service", "features", "pages", "sha256",
-                                         "status", "vintage"])
+            batch = _batch(got["url"], endpoint.service, endpoint.layer, day, features,
+                           provenance)
+            batches.append(batch)
+            report.append({**line, "sha256": batch[1]})
+    return _store(root, batches, report, retrieved)
+
+
+# ------------------------------------------------------------------ past days
+
+
+def _day_of(value) -> str | None:
+    """A time-lapse date value (epoch ms, or ``YYYY-MM-DD...``) as an ISO day."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return dt.datetime.fromtimestamp(value / 1000, tz=dt.timezone.utc).date().isoformat()
+    if isinstance(value, str) and re.match(r"\d{4}-\d{2}-\d{2}", value):
+        return value[:10]
+    return None
+
+
+def timelapse_dates(layer: Timelapse, /, *, session: requests.Session | None = None,
+                    base: str | None = None,
+                    policy: HttpPolicy = DEFAULT_POLICY) -> list[str]:
+    """The days (ISO, sorted) one time-lapse layer holds, as the service lists them.
+
+    Asks ``returnDistinctValues=true&outFields=<date field>``.
+    """
+    session = session or new_session()
+    url = _layer_url(base, layer.service, layer.layer_id)
+    answer = _get_json(session, f"{url}/query", {
+        "where": "1=1", "outFields": layer.date_field, "returnDistinctValues": "true",
+        "returnGeometry": "false", "f": "json"}, policy=policy)
+    features = answer.get("features")
+    if not isinstance(features, list):
+        raise ServiceError(f"{url}/query: the list of dates has no 'features' (keys: "
+                           f"{sorted(answer)[:6]}): {_FIX}")
+    days = {_day_of((f.get("attributes") or {}).get(layer.date_field))
+            for f in features if isinstance(f, dict)}
+    return sorted(d for d in days if d)
+
+
+def _where(layer: Timelapse, day: str) -> str:
+    after = (dt.date.fromisoformat(day) + dt.timedelta(days=1)).isoformat()
+    if layer.date_only:
+        return f"{layer.date_field} >= DATE '{day}' AND {layer.date_field} < DATE '{after}'"
+    return (f"{layer.date_field} >= TIMESTAMP '{day} 00:00:00' AND "
+            f"{layer.date_field} < TIMESTAMP '{after} 00:00:00'")
+
+
+def _candidates(day: str, layers) -> list[Timelapse]:
+    """The services whose span holds ``day``; else the nearest one on each side."""
+    inside = [t for t in layers if t.first <= day <= t.last]
+    if inside:
+        return inside
+    before = [t for t in layers if t.last < day]
+    after = [t for t in layers if t.first > day]
+    return ([max(before, key=lambda t: t.last)] if before else []) + (
+        [min(after, key=lambda t: t.first)] if after else [])
+
+
+def snapshot_isw_day(date: str | dt.date, /, *, root: str | os.PathLike[str] | None = None,
+                     timelapse: TimelapseService = ISW_TIMELAPSE, base: str | None = None,
+                     page_size: int | None = None, retries: int = 3, backoff: float = 1.0,
+                     deadline: float | None = None, budget: float | None = None,
+                     progress: bool = True) -> pd.DataFrame:
+    """Store ISW's map of a past day from its time-lapse or monthly services.
+
+    The services of :data:`frontline.sources.services.ISW_TIMELAPSE` whose span holds
+    ``date`` are asked which days they hold; the first that holds ``date`` gives every
+    feature dated that day (paged, counted and checked like a live snapshot). The
+    stored layer (``control``, source ``isw``, dated ``date``) says which service and
+    date it came from in its provenance.
+
+    Parameters
+    ----------
+    date : date-like
+        The day wanted (UTC).
+    root : path-like, optional
+        The archive.
+    timelapse : TimelapseService
+        The table of services (default: :data:`~frontline.sources.services.ISW_TIMELAPSE`).
+    base, page_size, retries, backoff, deadline, budget, progress
+        As for :func:`snapshot_isw`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: ``layer, service, features, pages, sha256, status, vintage, date``.
+
+    Raises
+    ------
+    NotFoundError
+        No service holds ``date``: the message names the nearest dates each service
+        asked has, before and after.
+    ServiceError
+        A service cannot be read completely, or its day has no features.
+    """
+    day = pd.Timestamp(date)
+    if day.tzinfo is not None:
+        day = day.tz_convert("UTC").tz_localize(None)
+    iso = f"{day:%Y-%m-%d}"
+    policy = _policy(retries, backoff, deadline, budget)
+    retrieved = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    nearest = []
+    with new_session() as session:
+        for layer in tqdm(_candidates(iso, timelapse.layers), desc="time-lapse",
+                          unit="service", disable=not progress):
+            held = timelapse_dates(layer, session=session, base=base, policy=policy)
+            if iso not in held:
+                earlier = [d for d in held if d < iso]
+                later = [d for d in held if d > iso]
+                nearest.append(f"{layer.service}: {earlier[-1] if earlier else 'none'} "
+                               f"before, {later[0] if later else 'none'} after")
+                continue
+            url = _layer_url(base, layer.service, layer.layer_id)
+            got = _query_all(session, url, _where(layer, iso), oid_hint="OBJECTID",
+                             page_size=page_size, policy=policy)
+            features = got["collection"]["features"]
+            if not features:
+                raise ServiceError(
+                    f"{url}: lists {iso} among its dates but returned no features for it "
+                    f"(where {_where(layer, iso)}): nothing was stored; try again later or "
+                    "another date."
+                )
+            provenance = {
+                "kind": "arcgis-timelapse", "service_url": url, "service": layer.service,
+                "layer_id": layer.layer_id, "date_field": layer.date_field,
+                "service_date": iso, "where": _where(layer, iso),
+                "retrieved_at": retrieved.isoformat(), "features": len(features),
+                "service_count": got["count"], "pages": got["pages"],
+                "oid_field": got["oid_field"], "table_checked": timelapse.checked,
+                "server_version": got["info"].get("currentVersion"),
+            }
+            batch = _batch(url, layer.service, layer.layer, day, features, provenance,
+                           layer_name=layer.layer)
+            report = [{"layer": layer.layer, "service": layer.service, "date": iso,
+                       "features": len(features), "pages": got["pages"],
+                       "sha256": batch[1], "status": "", "vintage": pd.NA}]
+            return _store(root, [batch], report, retrieved)
+    raise NotFoundError(
+        f"No ISW time-lapse service holds {iso}. Nearest dates: {'; '.join(nearest)}. "
+        "Choose one of those dates (ISW's time-lapses cover 2022-02-24 → 2024-12-31 daily, "
+        "then month by month); for today's map run `frontline snapshot isw` without --date."
+    )

@@ -44,6 +44,7 @@ import json
 import logging
 import os
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 
 import geopandas as gpd
@@ -90,7 +91,7 @@ _SKIP_DIRS = ("boundaries", "extra", "archive")
 _AREA_DIR = "area_tables"
 
 
-def archive_dir(root=None) -> Path:
+def archive_dir(root: str | os.PathLike[str] | None = None) -> Path:
     """The archive folder: ``root``, else ``$FRONTLINE_ARCHIVE``, else the user data folder.
 
     Nothing is created here.
@@ -114,7 +115,7 @@ def _empty_manifest() -> pd.DataFrame:
     return frame.astype(_DTYPES)
 
 
-def read_manifest(root=None) -> pd.DataFrame:
+def read_manifest(root: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """The archive's manifest: one row per stored vintage (empty if no archive yet).
 
     Raises
@@ -199,7 +200,7 @@ def _is_area_table(table: pd.DataFrame) -> bool:
     return "area_km2" in table.columns and "geometry" not in table.columns
 
 
-def file_sha256(path) -> str:
+def file_sha256(path: str | os.PathLike[str]) -> str:
     """sha256 of a file's bytes."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -212,8 +213,10 @@ def _utc_now() -> pd.Timestamp:
     return pd.Timestamp(dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
 
 
-def add_layers(table: gpd.GeoDataFrame, /, *, root=None, sha256: str, provenance=None,
-               imported_at=None, raw: bytes | None = None) -> pd.DataFrame:
+def add_layers(table: gpd.GeoDataFrame, /, *, root: str | os.PathLike[str] | None = None,
+               sha256: str,
+               provenance: dict | None = None, imported_at: str | dt.date | None = None,
+               raw: bytes | None = None) -> pd.DataFrame:
     """Append canonical layer rows (see :mod:`frontline.io.readers`) to the archive.
 
     Parameters
@@ -240,7 +243,9 @@ def add_layers(table: gpd.GeoDataFrame, /, *, root=None, sha256: str, provenance
     return append_tables(archive_dir(root), [(table, sha256, provenance, raw)], imported_at)
 
 
-def append_tables(root: Path, batches, imported_at=None) -> pd.DataFrame:
+def append_tables(root: Path,
+                  batches: Iterable[tuple[pd.DataFrame, str, dict | None, bytes | None]],
+                  imported_at: str | dt.date | None = None) -> pd.DataFrame:
     """Append batches of (table, file sha256, provenance, raw bytes) atomically.
 
     A table holds canonical layer rows (geometry) or area-table rows (``area_km2``); each
@@ -321,7 +326,7 @@ def append_tables(root: Path, batches, imported_at=None) -> pd.DataFrame:
         return report
 
 
-def layer_files(paths) -> list[Path]:
+def layer_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     """Expand folders into the files frontline can import; keep files as given.
 
     In folders: layer files, and the ``.json``/``.csv`` area tables of ``area_tables``
@@ -359,8 +364,9 @@ def layer_files(paths) -> list[Path]:
     return files
 
 
-def import_paths(paths, /, *, root=None, imported_at=None,
-                 progress: bool = False) -> pd.DataFrame:
+def import_paths(paths: Iterable[str | os.PathLike[str]], /, *,
+                 root: str | os.PathLike[str] | None = None,
+                 imported_at: str | dt.date | None = None, progress: bool = False) -> pd.DataFrame:
     """Import layer files and area tables (or folders of them) into the archive, idempotently.
 
     ISW's zips (nested zips of e-mailed bundles included), ISW GeoJSON (``.geojson``,
@@ -496,7 +502,8 @@ def _read_values(root: Path, rows: pd.DataFrame, column: str) -> np.ndarray:
     return out
 
 
-def load_history(root=None, *, as_of=None, sources=None) -> History:
+def load_history(root: str | os.PathLike[str] | None = None, *, as_of: str | dt.date | None = None,
+                 sources: Iterable[str] | None = None) -> History:
     """A :class:`~frontline.history.History` of the archive's layers (geometries loaded)
     and area tables (its ``areas``).
 
@@ -552,7 +559,8 @@ def load_history(root=None, *, as_of=None, sources=None) -> History:
 # ------------------------------------------------------------------- status
 
 
-def archive_status(root=None, *, as_of=None) -> pd.DataFrame:
+def archive_status(root: str | os.PathLike[str] | None = None, *,
+                   as_of: str | dt.date | None = None) -> pd.DataFrame:
     """Every (source, date, layer) held, its vintages and the one analyses use.
 
     Returns
@@ -578,7 +586,7 @@ def archive_status(root=None, *, as_of=None) -> pd.DataFrame:
     return frame.reset_index()[columns]
 
 
-def archive_gaps(root=None) -> pd.DataFrame:
+def archive_gaps(root: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """Runs of missing days between each source's first and last date.
 
     Returns
@@ -600,7 +608,7 @@ def archive_gaps(root=None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["source", "first_missing", "last_missing", "days"])
 
 
-def archive_orphans(root=None) -> list[Path]:
+def archive_orphans(root: str | os.PathLike[str] | None = None) -> list[Path]:
     """Segments no manifest row refers to: left by an import killed before it finished.
 
     They hold nothing the archive uses (the manifest, replaced last, never listed them)
@@ -612,7 +620,7 @@ def archive_orphans(root=None) -> list[Path]:
                   if f"segments/{p.name}" not in used)
 
 
-def archive_summary(root=None) -> pd.DataFrame:
+def archive_summary(root: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """One row per source: dates held, first and last, missing days, layers, vintages."""
     manifest = read_manifest(root)
     gaps = archive_gaps(root)

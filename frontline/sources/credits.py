@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from frontline.errors import InvalidArgumentError
 
 __all__ = ["CREDITS", "source_credit"]
@@ -13,7 +15,7 @@ CREDITS = {
 }
 
 
-def source_credit(sources) -> str:
+def source_credit(sources: str | Iterable[str]) -> str:
     """The credit line for the data sources named in ``sources``.
 
     Parameters

@@ -2,7 +2,8 @@
 
 :func:`fetch` puts files into the data layout (``isw/``, ``deepstate/``, ``boundaries/``)
 of a data directory: ``FRONTLINE_DATA_DIR`` when set, else the user cache folder.
-Downloads go through :func:`pooch.retrieve`: each file is written to a temporary name
+Downloads go through :func:`pooch.retrieve` and :func:`frontline.sources.network.http_get`
+(an overall deadline per request, a bounded retry budget): each file is written to a temporary name
 beside its target, its sha256 is checked, and only then is it moved into place, so a
 failed or interrupted download leaves nothing behind. Files already present are verified
 (sha256), not downloaded again; a present file whose hash is wrong is replaced.
@@ -15,7 +16,6 @@ The same hash checks apply.
 from __future__ import annotations
 
 import contextlib
-import email.utils
 import gzip
 import hashlib
 import logging
@@ -23,7 +23,7 @@ import os
 import shutil
 import sys
 import tempfile
-import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -35,87 +35,21 @@ from tqdm.auto import tqdm
 from frontline.errors import FetchError
 from frontline.io.writers import write_atomic
 from frontline.settings import ENV_DATA_DIR, cache_dir, resolve_data_dir
+from frontline.sources.network import DEFAULT_POLICY, USER_AGENT, HttpPolicy, http_get
 from frontline.sources.registry import ISW_TERMS, Entry, select_entries
 
-__all__ = ["ENV_MIRROR", "ensure_data", "fetch", "verify_file"]
+__all__ = ["ENV_MIRROR", "USER_AGENT", "ensure_data", "fetch", "verify_file"]
 
 log = logging.getLogger(__name__)
 
 ENV_MIRROR = "FRONTLINE_MIRROR"
 
-#: HTTP statuses worth another try (rate limit, server trouble).
-RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
-
-USER_AGENT = "frontline (https://github.com/; data fetcher)"
-
-
-# ----------------------------------------------------------------- HTTP with retries
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    """Seconds asked for by a ``Retry-After`` header (seconds or an HTTP date)."""
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
-def get_with_retries(session: requests.Session, url: str, *, retries: int = 3,
-                     backoff: float = 1.0, max_wait: float = 60.0, timeout: float = 60.0,
-                     **kwargs) -> requests.Response:
-    """GET ``url``, retrying connection errors and HTTP 429/5xx with exponential back-off.
-
-    A ``Retry-After`` header is honoured (capped at ``max_wait`` seconds). The last
-    response is returned whatever its status: callers check it.
-
-    Parameters
-    ----------
-    session : requests.Session
-    url : str
-    retries : int
-        Further attempts after the first one.
-    backoff : float
-        First wait in seconds; doubled at each retry.
-    max_wait, timeout : float
-        Longest wait between attempts; timeout of one request.
-    **kwargs
-        Passed to :meth:`requests.Session.get` (``params``, ``stream``...).
-    """
-    for attempt in range(retries + 1):
-        last = attempt == retries
-        try:
-            response = session.get(url, timeout=timeout, **kwargs)
-        except (requests.ConnectionError, requests.Timeout):
-            if last:
-                raise
-            time.sleep(min(backoff * 2 ** attempt, max_wait))
-            continue
-        if response.status_code in RETRY_STATUS and not last:
-            wait = _retry_after(response)
-            response.close()
-            log.info("%s: HTTP %s, retrying", url, response.status_code)
-            time.sleep(min(wait if wait is not None else backoff * 2 ** attempt, max_wait))
-            continue
-        return response
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
 class _Downloader:
     """A pooch downloader: local copies, or HTTP(S) with retries, counting into one bar."""
 
-    def __init__(self, session: requests.Session, *, retries: int, backoff: float,
-                 bar=None):
+    def __init__(self, session: requests.Session, *, policy: HttpPolicy, bar=None):
         self.session = session
-        self.retries = retries
-        self.backoff = backoff
+        self.policy = policy
         self.bar = bar
 
     def __call__(self, url: str, output_file, pooch_obj, check_only: bool = False):
@@ -128,36 +62,12 @@ class _Downloader:
             shutil.copyfile(source, output_file)
             self._count(source.stat().st_size)
             return None
-        for attempt in range(self.retries + 1):
-            try:
-                self._download(url, output_file)
-                return None
-            except requests.exceptions.ChunkedEncodingError as err:
-                # A body cut short is worth another try (connection errors and HTTP
-                # 429/5xx are retried inside get_with_retries).
-                if attempt == self.retries:
-                    raise FetchError(f"the transfer was cut short ({_one_line(err)})") from err
-                time.sleep(self.backoff * 2 ** attempt)
-            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as err:
-                raise FetchError(f"cannot connect ({_one_line(err)})") from err
-        return None  # pragma: no cover
-
-    def _download(self, url: str, output_file) -> None:
-        response = get_with_retries(self.session, url, retries=self.retries,
-                                    backoff=self.backoff, stream=True)
-        with response:
-            if response.status_code >= 400:
-                raise FetchError(f"HTTP {response.status_code} {response.reason}")
-            expected = int(response.headers.get("Content-Length") or 0)
-            written = 0
-            with open(output_file, "wb") as handle:
-                for chunk in response.iter_content(chunk_size=1 << 16):
-                    handle.write(chunk)
-                    written += len(chunk)
-                    self._count(len(chunk))
-        if expected and written != expected:
-            raise requests.exceptions.ChunkedEncodingError(
-                f"got {written} of {expected} bytes")
+        answer = http_get(self.session, url, policy=self.policy, sink=output_file,
+                          on_bytes=self._count)
+        if answer.status >= 400:
+            Path(output_file).unlink(missing_ok=True)
+            raise FetchError(f"HTTP {answer.status} {answer.reason}")
+        return None
 
     def _count(self, nbytes: int) -> None:
         if self.bar is not None:
@@ -180,7 +90,7 @@ def _sha256(path: Path, *, gunzip: bool = False) -> str:
     return digest.hexdigest()
 
 
-def verify_file(path, entry: Entry) -> bool:
+def verify_file(path: str | os.PathLike[str], entry: Entry) -> bool:
     """Whether ``path`` holds ``entry``'s data (sha256; gzipped files by their content).
 
     Examples
@@ -246,15 +156,17 @@ def _download(entry: Entry, target: Path, url: str, sha: str, transform: str,
         write_atomic(target, gzip.compress(Path(raw).read_bytes(), compresslevel=9, mtime=0))
 
 
-def data_target(data_dir=None) -> Path:
+def data_target(data_dir: str | os.PathLike[str] | None = None) -> Path:
     """Where :func:`fetch` writes: ``data_dir``, else ``$FRONTLINE_DATA_DIR``, else the cache."""
     chosen = data_dir or os.environ.get(ENV_DATA_DIR) or cache_dir()
     return Path(chosen).expanduser()
 
 
-def fetch(names=(), /, *, data_dir=None, mirror=None, progress: bool = True,
-          retries: int = 3, backoff: float = 1.0, entries=None,
-          notice=None) -> pd.DataFrame:
+def fetch(names: Iterable[str] = (), /, *, data_dir: str | os.PathLike[str] | None = None,
+          mirror: str | None = None, progress: bool = True,
+          retries: int = 3, backoff: float = 1.0, deadline: float | None = None,
+          budget: float | None = None, entries: dict[str, Entry] | None = None,
+          notice: Callable[[str], object] | None = None) -> pd.DataFrame:
     """Download registry files into a data directory; verify the ones already there.
 
     Parameters
@@ -271,6 +183,9 @@ def fetch(names=(), /, *, data_dir=None, mirror=None, progress: bool = True,
         One progress bar (bytes) over all downloads, on stderr.
     retries, backoff
         Further attempts after a failed request, and the first wait (doubled each time).
+    deadline, budget : float, optional
+        Seconds one attempt may take (connect and whole body), and all attempts of one
+        file together (default: :data:`frontline.sources.network.DEFAULT_POLICY`).
     entries : dict, optional
         A registry to use instead of :func:`frontline.sources.registry.registry`.
     notice : callable, optional
@@ -319,7 +234,9 @@ def fetch(names=(), /, *, data_dir=None, mirror=None, progress: bool = True,
     total = sum(entry.size for entry, _, _ in todo)
     with (tqdm(total=total, unit="B", unit_scale=True, desc="fetching", disable=not progress,
                file=sys.stderr) as bar, _quiet_pooch(), session):
-        downloader = _Downloader(session, retries=retries, backoff=backoff, bar=bar)
+        policy = DEFAULT_POLICY.with_(retries=retries, backoff=backoff, deadline=deadline,
+                                      budget=budget)
+        downloader = _Downloader(session, policy=policy, bar=bar)
         for entry, status, target in todo:
             url, sha, transform = _source(entry, mirror)
             try:
@@ -350,7 +267,8 @@ def fetch(names=(), /, *, data_dir=None, mirror=None, progress: bool = True,
     return table.sort_values("name").reset_index(drop=True)
 
 
-def ensure_data(groups=(), data_dir=None, progress: bool = True) -> Path:
+def ensure_data(groups: Iterable[str] = (), data_dir: str | os.PathLike[str] | None = None,
+                progress: bool = True) -> Path:
     """The data directory to use, fetching ``groups`` first when none is configured.
 
     With ``data_dir`` or ``$FRONTLINE_DATA_DIR`` set, that folder is returned as it is

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -123,7 +124,7 @@ def registry() -> dict[str, Entry]:
     return entries
 
 
-def registry_table(entries=None) -> pd.DataFrame:
+def registry_table(entries: Iterable[Entry] | None = None) -> pd.DataFrame:
     """The registry (or a selection of it) as a table, one row per file.
 
     Examples
@@ -139,7 +140,8 @@ def registry_table(entries=None) -> pd.DataFrame:
                         columns=columns)
 
 
-def select_entries(names=(), *, entries: dict[str, Entry] | None = None) -> list[Entry]:
+def select_entries(names: Iterable[str] = (), *,
+                   entries: dict[str, Entry] | None = None) -> list[Entry]:
     """Entries for a list of names: groups, file names, folders or glob patterns.
 
     Parameters

@@ -237,3 +237,41 @@ def test_cli_units(bdir):
     assert result.exit_code == 1
     assert "No unit named 'Narnia'" in result.output and "closest" in result.output
     assert "Traceback" not in result.output
+
+
+# ------------------------------------------------- boundaries from the history's folder
+
+
+def test_functions_given_a_history_read_its_data_directory(bdir, monkeypatch):
+    """Issue 12: frontline.load("../shared/data") then a boundaries function, without
+    FRONTLINE_DATA_DIR: the history's own folder is used."""
+    import warnings
+
+    import frontline
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", frontline.CopiesDisagreeWarning)
+        history = frontline.load(bdir, sources=["isw-areas"])
+    monkeypatch.delenv("FRONTLINE_DATA_DIR", raising=False)
+    assert U.boundaries_dir(history) == bdir
+    assert len(U.load_units("oblast", data_dir=history)) == 26
+    assert U.find_unit("Pokrovsk raion", data_dir=history)["code"].item().startswith("UA14")
+    assert U.find_town("Pokrovsk", data_dir=history)["latitude"] == pytest.approx(48.28014)
+    area = U.area_from_spec(near="Pokrovsk", radius_km=10, data_dir=history)
+    assert area["area_km2"].item() == pytest.approx(math.pi * 100, rel=0.01)
+
+
+def test_a_history_without_a_folder_falls_back_to_the_variable(monkeypatch, tmp_path):
+    import geopandas as gpd
+    import pandas as pd
+
+    from frontline.errors import DataDirError
+    from frontline.history import History
+
+    history = History.from_frame(gpd.GeoDataFrame(
+        {"date": pd.to_datetime(["2024-01-31"]), "layer": ["control"]},
+        geometry=[box(37.0, 48.0, 37.1, 48.1)], crs="EPSG:4326"))
+    monkeypatch.setenv("FRONTLINE_DATA_DIR", str(tmp_path))
+    assert U.boundaries_dir(history) == tmp_path
+    with pytest.raises(DataDirError, match=r"no raion boundaries found"):
+        U.load_units("raion", data_dir=history)

@@ -72,8 +72,14 @@ def test_polygons_agree_with_area_table_and_gross_adds_up(history):
     assert result.gained_km2 > 400 and 0 < result.lost_km2 < 5
     polygons = result.polygons()
     assert set(polygons["kind"]) == {"gained", "lost"}
+    assert set(polygons["class"]) == {"gained", "lost", "reclassified"}
     by_kind = polygons.groupby("kind")["area_km2"].sum()
     assert by_kind["gained"] == pytest.approx(result.gained_km2, abs=0.01)
+    # 65.00 km² of the gain was ISW's counteroffensives layer on 09-29 (reclassified in)
+    assert result.reclassified_in_km2 == pytest.approx(65.00, abs=0.05)
+    by_class = polygons.groupby("class")["area_km2"].sum()
+    assert by_class["reclassified"] == pytest.approx(
+        result.reclassified_in_km2 + result.reclassified_out_km2, abs=0.01)
 
 
 def test_net_against_independent_equal_area_projection(history):

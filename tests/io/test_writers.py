@@ -108,7 +108,7 @@ TABLE = pd.DataFrame({
 
 def test_csv_holds_plain_rounded_numbers():
     text = format_table(TABLE, "csv", decimals=2)
-    assert text.splitlines()[1] == "2024-01,2024-01-31,True,145.72,12.35,48.282938,1.0"
+    assert text.splitlines()[1] == "2024-01,2024-01-31,True,145.72,12.346,48.282938,1.0"
     assert "1234567.89," in text and "1,234,567" not in text  # no thousands separators
     full = format_table(TABLE, "csv", decimals=None)
     assert "145.72000000000116" in full and "48.28293847561" in full
@@ -117,7 +117,7 @@ def test_csv_holds_plain_rounded_numbers():
 def test_round_table_rules():
     rounded = round_table(TABLE)
     assert rounded["net_km2"].tolist() == [145.72, 1234567.89]
-    assert rounded["share_pct"].tolist() == [12.35, 0.0]
+    assert rounded["share_pct"].tolist() == [12.346, 0.001]
     assert rounded["nearest_latitude"].iloc[0] == 48.282938
     assert TABLE["net_km2"].iloc[0] == 145.72000000000116  # the input is not changed
     assert round_table(TABLE, None)["net_km2"].iloc[0] == 145.72000000000116
@@ -160,6 +160,8 @@ def test_unknown_extension_names_the_option():
 def test_reader_columns():
     assert "total_start_km2" in DETAIL_COLUMNS
     assert "total_start_km2" not in reader_columns(TABLE).columns
+    assert list(reader_columns(TABLE.assign(control_change_km2=1.0)).columns) == list(
+        reader_columns(TABLE).columns)
     assert list(reader_columns(TABLE, all_columns=True).columns) == list(TABLE.columns)
     assert list(reader_columns(TABLE, ["net_km2", "period"]).columns) == ["net_km2", "period"]
     with pytest.raises(InvalidArgumentError, match="--columns: no column 'net' in this table; "

@@ -1,0 +1,110 @@
+"""Every network call has an overall deadline and a bounded retry budget (issue 10, item 4).
+
+A local server on 127.0.0.1 drips bytes, rate-limits for ever, or fails; small deadlines
+keep the tests fast, and each test measures the time frontline took to give up.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from frontline.errors import FetchError, ServiceError
+from frontline.sources.arcgis import fetch_layer
+from frontline.sources.network import HttpPolicy, http_get, new_session
+from frontline.sources.services import Endpoint
+
+from .._httpserver import LocalServer, Reply
+
+
+@pytest.fixture
+def server():
+    with LocalServer() as server:
+        yield server
+
+
+def timed(call):
+    start = time.monotonic()
+    try:
+        call()
+    except Exception as err:  # noqa: BLE001 - returned for the test to check
+        return time.monotonic() - start, err
+    raise AssertionError("expected a failure")
+
+
+def test_a_server_dripping_one_byte_at_a_time_is_cut_at_the_deadline(server):
+    # 1,000 bytes, one every 0.3 s: 300 s if frontline waited for the body. Every read
+    # gets a byte well inside any per-read timeout, so only an overall deadline stops it.
+    server.route("/drip", Reply(200, b"x" * 1000, drip=0.3))
+    policy = HttpPolicy(deadline=1.5, retries=0, budget=10)
+    seconds, err = timed(lambda: http_get(new_session(), f"{server.url}/drip",
+                                          policy=policy))
+    assert isinstance(err, FetchError)
+    assert 1.4 <= seconds < 2.5
+    assert "timed out" in str(err) and "gave up after 1." in str(err)
+    assert "each attempt may take 1.5 s" in str(err)
+
+
+def test_a_server_dripping_its_headers_is_cut_at_the_deadline(server):
+    server.route("/slow-head", Reply(200, b"ok", drip=0.2, drip_headers=True))
+    policy = HttpPolicy(deadline=1.0, retries=0, budget=10)
+    seconds, err = timed(lambda: http_get(new_session(), f"{server.url}/slow-head",
+                                          policy=policy))
+    assert isinstance(err, FetchError)
+    assert 0.9 <= seconds < 1.6
+    assert "no complete headers within 1 s" in str(err)
+
+
+def test_the_deadline_holds_for_downloads_to_a_file_and_leaves_nothing(server, tmp_path):
+    server.route("/drip", Reply(200, b"x" * 1000, drip=0.2))
+    target = tmp_path / "out.bin"
+    policy = HttpPolicy(deadline=0.8, retries=1, budget=30, backoff=0.01)
+    seconds, err = timed(lambda: http_get(new_session(), f"{server.url}/drip",
+                                          policy=policy, sink=target))
+    assert isinstance(err, FetchError)
+    assert 1.5 <= seconds < 3.0  # two attempts of 0.8 s
+    assert "2 attempt(s)" in str(err)
+    assert not target.exists()
+
+
+def test_a_permanent_429_gives_up_within_the_budget(server):
+    # Retry-After asks for 1 s each time; 50 retries would take 50 s: the 2.5 s budget
+    # stops it after the third attempt (a fourth wait would end past the budget).
+    server.route("/busy", Reply(429, b"slow down", {"Retry-After": "1"}))
+    policy = HttpPolicy(deadline=5, retries=50, budget=2.5)
+    seconds, err = timed(lambda: http_get(new_session(), f"{server.url}/busy",
+                                          policy=policy))
+    assert isinstance(err, FetchError)
+    assert seconds < 2.5
+    assert len(server.requests) == 3
+    assert "HTTP 429" in str(err) and "retry budget is spent" in str(err)
+    said = float(re.search(r"gave up after ([\d.]+) s", str(err)).group(1))
+    assert 1.9 <= said <= seconds + 0.05  # two waits of 1 s, measured by frontline
+
+
+def test_retries_are_counted_too(server):
+    server.route("/down", Reply(503, b"busy"))
+    policy = HttpPolicy(retries=2, backoff=0.01, budget=60)
+    with pytest.raises(FetchError, match=r"HTTP 503.*gave up after 0\.\d s and 3 attempt"):
+        http_get(new_session(), f"{server.url}/down", policy=policy)
+    assert len(server.requests) == 3
+
+
+def test_a_429_then_an_answer_within_the_budget(server):
+    server.route("/a", Reply(429, b"", {"Retry-After": "0.1"}), Reply(200, b"ok"))
+    answer = http_get(new_session(), f"{server.url}/a", policy=HttpPolicy(budget=5))
+    assert (answer.status, answer.body, answer.attempts) == (200, b"ok", 2)
+
+
+def test_arcgis_snapshot_says_when_it_gave_up(server):
+    endpoint = Endpoint("control", "VIEW_RussiaCoTinUkraine_V3", 49)
+    server.route("/s/VIEW_RussiaCoTinUkraine_V3/FeatureServer/49",
+                 Reply(200, b'{"objectIdField": "OBJECTID"}', drip=0.3))
+    policy = HttpPolicy(deadline=1.0, retries=0, budget=5)
+    seconds, err = timed(lambda: fetch_layer(endpoint, base=f"{server.url}/s",
+                                             policy=policy))
+    assert isinstance(err, ServiceError)
+    assert seconds < 2.0
+    assert "gave up after 1." in str(err) and "FRONTLINE_ARCGIS_URL" in str(err)
