@@ -117,15 +117,39 @@ def _month(text: str) -> int:
 
 
 def date_from_name(name: str, file: Path, what: str) -> pd.Timestamp:
-    """The date in a file or member name (see :func:`parse_date`); ReadError if none."""
-    date = parse_date(name)
-    if date is None:
+    """The date in a file or member name (see :func:`parse_date`); ReadError if none.
+
+    A name holding several different dates is dated by ISW's "as of" date when one is
+    marked so (``UkraineControlMapAO31OCT2024_export20241105`` is the map as of
+    2024-10-31, exported later); otherwise it is ambiguous and refused.
+    """
+    found = []  # (start, end, date, marked "as of"), first pattern wins on overlaps
+    for pattern, _order in _DATE_PATTERNS:
+        for match in pattern.finditer(name):
+            if any(match.start() < end and start < match.end() for start, end, *_ in found):
+                continue
+            date = parse_date(match.group(0))
+            if date is not None:
+                as_of = name[:match.start()].upper().endswith("AO")
+                found.append((match.start(), match.end(), date, as_of))
+    dates = sorted({date for *_, date, _ in found})
+    if len(dates) > 1:
+        marked = sorted({date for *_, date, as_of in found if as_of})
+        if len(marked) != 1:
+            shown = ", ".join(f"{d:%Y-%m-%d}" for d in dates)
+            raise ReadError(
+                f"{file}: {what} {name!r} holds {len(dates)} dates ({shown}) and none is "
+                "marked as the map's \"as of\" date (AO31OCT2024): rename the file to "
+                "keep only the date the map stands for, or pass date=."
+            )
+        dates = marked
+    if not dates:
         raise ReadError(
             f"{file}: no date in {what} {name!r}. frontline reads dates only from names "
             "(e.g. UkraineControlMapAO31OCT2024.shp, 2024-10-31_layer.geojson, "
             "deepstatemap_data_20241001.geojson): rename the file or pass date=."
         )
-    return pd.Timestamp(date)
+    return pd.Timestamp(dates[0])
 
 
 def _dissolve(geoms: np.ndarray) -> tuple[shapely.Geometry, int]:

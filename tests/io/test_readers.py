@@ -292,6 +292,29 @@ def test_no_date_in_name(tmp_path):
         frontline.load(tmp_path)
 
 
+def test_name_with_two_dates_is_dated_by_the_as_of_date(tmp_path):
+    # An export stamp after ISW's "as of" date: the map is of the AO date, not the export's.
+    path = write_isw_zip(tmp_path / "cm.zip", "UkraineControlMapAO31OCT2024_export20241105")
+    table = frontline.read_isw_zip(path)
+    assert list(table["date"]) == [pd.Timestamp("2024-10-31")]
+
+
+def test_name_with_two_unmarked_dates_is_refused(tmp_path):
+    write_isw_zip(tmp_path / "isw" / "adv.zip",
+                  "AssessedRussianAdvancesinUkraineOCT312024_20241105")
+    with pytest.raises(ReadError, match=r"adv\.zip: member 'AssessedRussianAdvancesinUkraine"
+                                        r"OCT312024_20241105' holds 2 dates \(2024-10-31, "
+                                        r"2024-11-05\) and none is marked.*pass date="):
+        frontline.load(tmp_path)
+
+
+def test_name_repeating_one_date_is_dated_by_it():
+    from frontline.io.readers import date_from_name
+
+    assert date_from_name("2024-10-31_UkraineControlMapAO31OCT2024", "f.geojson",
+                          "file name") == pd.Timestamp("2024-10-31")
+
+
 def test_directory_without_data(tmp_path):
     (tmp_path / "isw").mkdir()
     with pytest.raises(DataDirError, match=r"no ISW or DeepState data found"):
