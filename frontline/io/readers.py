@@ -38,7 +38,7 @@ import pyogrio
 import shapely
 from pyproj import Transformer
 
-from frontline.errors import CopiesDisagreeWarning, ReadError
+from frontline.errors import CopiesDisagreeWarning, FrontlineWarning, ReadError
 from frontline.io.validate import check_area_table, check_layer
 from frontline.layers import POINT_LAYERS, canonical_layer
 
@@ -257,13 +257,20 @@ def _infer_crs(gdf: gpd.GeoDataFrame, file: Path, member: str) -> str:
     inside = lambda x0, y0, x1, y1: (  # noqa: E731
         _REGION[0] <= x0 and x1 <= _REGION[2] and _REGION[1] <= y0 and y1 <= _REGION[3]
     )
+    assumed = None
     if inside(minx, miny, maxx, maxy):
-        return "EPSG:4326"
+        assumed = "EPSG:4326", "lon/lat degrees"
     to_lonlat = Transformer.from_crs("EPSG:3857", "EPSG:4326", always_xy=True)
     x0, y0 = to_lonlat.transform(minx, miny)
     x1, y1 = to_lonlat.transform(maxx, maxy)
-    if np.isfinite([x0, y0, x1, y1]).all() and inside(x0, y0, x1, y1):
-        return "EPSG:3857"
+    if not assumed and np.isfinite([x0, y0, x1, y1]).all() and inside(x0, y0, x1, y1):
+        assumed = "EPSG:3857", "Web Mercator metres, as ISW writes its layers"
+    if assumed:
+        warnings.warn(f"{file}: {member!r} has no CRS (.prj missing); {assumed[0]} "
+                      f"({assumed[1]}) was assumed from its coordinates. Put ISW's .prj "
+                      "beside the .shp or pass crs= to state it.", FrontlineWarning,
+                      stacklevel=4)
+        return assumed[0]
     raise ReadError(
         f"{file}: {member!r} has no CRS (.prj missing) and its coordinates are neither "
         "lon/lat nor Web Mercator over Ukraine: put ISW's .prj beside the .shp or pass crs=."

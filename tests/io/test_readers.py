@@ -272,7 +272,21 @@ def test_missing_prj_inferred_as_web_mercator(tmp_path):
     square = box(37.0, 48.0, 37.2, 48.1)
     path = write_isw_zip(tmp_path / "cm.zip", "UkraineControlMapAO31OCT2024", [square],
                          keep_prj=False)
-    table = frontline.read_isw_zip(path)
+    with pytest.warns(frontline.FrontlineWarning,
+                      match=r"cm\.zip: 'UkraineControlMapAO31OCT2024\.shp' has no CRS "
+                            r"\(\.prj missing\); EPSG:3857 \(Web Mercator metres.*was assumed"):
+        table = frontline.read_isw_zip(path)
+    assert geodesic_area_km2(table.geometry.iloc[0]) == pytest.approx(
+        geodesic_area_km2(square), rel=1e-6)
+
+
+def test_missing_prj_inferred_as_lon_lat_is_said(tmp_path):
+    square = box(37.0, 48.0, 37.2, 48.1)
+    path = write_isw_zip(tmp_path / "cm.zip", "UkraineControlMapAO31OCT2024", [square],
+                         crs="EPSG:4326", keep_prj=False)
+    with pytest.warns(frontline.FrontlineWarning,
+                      match=r"cm\.zip: .*has no CRS.*EPSG:4326 \(lon/lat degrees\) was assumed"):
+        table = frontline.read_isw_zip(path)
     assert geodesic_area_km2(table.geometry.iloc[0]) == pytest.approx(
         geodesic_area_km2(square), rel=1e-6)
 
