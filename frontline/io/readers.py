@@ -39,7 +39,12 @@ import shapely
 from pyproj import Transformer
 
 from frontline.errors import CopiesDisagreeWarning, FrontlineWarning, ReadError
-from frontline.io.validate import check_area_table, check_layer
+from frontline.io.validate import (
+    check_area_table,
+    check_layer,
+    check_layer_total,
+    repair_layer,
+)
 from frontline.layers import POINT_LAYERS, canonical_layer
 
 __all__ = [
@@ -173,14 +178,18 @@ def canonical_frame(rows: list[dict]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326")
 
 
-def layer_row(source, date, layer_name, file, member, gdf) -> dict:
-    """One canonical row: ``gdf``'s features validated (:func:`check_layer`) and
-    dissolved, the layer name made canonical.
+def layer_row(source, date, layer_name, file, member, gdf, *, on_invalid="repair") -> dict:
+    """One canonical row: ``gdf``'s features validated (:func:`check_layer`), repaired
+    under ``on_invalid`` (:func:`~frontline.io.validate.repair_layer`) and dissolved, the
+    layer name made canonical.
     """
     layer = canonical_layer(layer_name)
     check_layer(gdf.geometry.values, file=file, member=member,
                 polygons=layer not in POINT_LAYERS)
-    geometry, n_repaired = _dissolve(gdf.geometry.values)
+    geoms, n_repaired = repair_layer(gdf.geometry.values, file=file, member=member,
+                                     layer=layer_name, on_invalid=on_invalid)
+    geometry, _ = _dissolve(geoms)
+    check_layer_total(geometry, file=file, member=member)
     return {
         "source": source,
         "date": date,
@@ -277,6 +286,31 @@ def _infer_crs(gdf: gpd.GeoDataFrame, file: Path, member: str) -> str:
     )
 
 
+def _read_rings_as_written(source: str) -> gpd.GeoDataFrame:
+    """Read a shapefile; if GDAL finds rings wound against their role (a hole lying
+    outside its shell), read it again keeping the roles the file's winding gives, so the
+    hole stays a hole and :func:`~frontline.io.validate.repair_layer` repairs (and
+    reports) it instead of GDAL silently turning it into a second held area.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RuntimeWarning)
+        gdf = pyogrio.read_dataframe(source, columns=[])
+    winding = [w for w in caught if "invalid winding order" in str(w.message)]
+    for w in caught:
+        if w not in winding:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if not winding:
+        return gdf
+    pyogrio.set_gdal_config_options({"OGR_ORGANIZE_POLYGONS": "ONLY_CCW"})
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*invalid winding order",
+                                    category=RuntimeWarning)
+            return pyogrio.read_dataframe(source, columns=[])
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_ORGANIZE_POLYGONS": None})
+
+
 def read_isw_zip(path, *, crs=None, date=None) -> gpd.GeoDataFrame:
     """Read one of ISW's daily download zips into canonical rows.
 
@@ -306,7 +340,7 @@ def read_isw_zip(path, *, crs=None, date=None) -> gpd.GeoDataFrame:
                 # them (areas equal isw/MANIFEST.md's, tests/io/test_readers.py).
                 warnings.filterwarnings("ignore", message="organizePolygons",
                                         category=RuntimeWarning)
-                gdf = pyogrio.read_dataframe(_vsi(path, member), columns=[])
+                gdf = _read_rings_as_written(_vsi(path, member))
         except Exception as err:  # pyogrio raises several DataSourceError types
             raise ReadError(
                 f"{path}: cannot read {member!r} ({err}): download the zip again from ISW."
