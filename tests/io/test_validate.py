@@ -3,6 +3,7 @@ number. Small inputs built in the tests (no real data)."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import warnings
@@ -296,3 +297,24 @@ def test_check_names_every_bad_file_of_a_folder(tmp_path):
     clean = CliRunner().invoke(cli, ["-q", "check", str(folder.parent.parent), "--source",
                                      "deepstate"])
     assert clean.exit_code == 0
+
+
+def test_check_lists_repairs_and_assumed_crs_as_warnings(tmp_path):
+    from click.testing import CliRunner
+
+    from frontline.cli import cli
+
+    folder = tmp_path / "data" / "isw" / "zips"
+    write_isw_zip(folder / "good.zip", STEM)
+    write_isw_zip(folder / "hole.zip", "AssessedRussianAdvancesinUkraineOCT312024",
+                  [HOLE_OUTSIDE])
+    write_isw_zip(folder / "noprj.zip", "ClaimedRussianTerritoryinUkraineOCT312024",
+                  keep_prj=False)
+    result = CliRunner().invoke(cli, ["-q", "check", str(tmp_path / "data"), "--format",
+                                      "csv"])
+    assert result.exit_code == 1
+    problems = pd.read_csv(io.StringIO(result.stdout))
+    assert problems["kind"].tolist() == ["warning", "warning"]
+    assert [f.rsplit("/", 1)[-1] for f in problems["file"]] == ["hole.zip", "noprj.zip"]
+    assert "+82.90 km² changed by the repair" in problems["problem"][0]
+    assert "EPSG:3857 (Web Mercator metres" in problems["problem"][1]
