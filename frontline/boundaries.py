@@ -760,6 +760,12 @@ def _read_polygon(polygon) -> gpd.GeoDataFrame:
         except Exception as err:  # pyogrio raises several DataSourceError subclasses
             raise AreaError(f"{path}: cannot read it as a vector file ({err}).") from err
         where = str(path)
+        if not isinstance(frame, gpd.GeoDataFrame):  # a table (CSV...) reads without geometry
+            raise AreaError(
+                f"{path}: not a polygon file (it holds a table of {len(frame.columns)} "
+                "column(s) and no geometry): pass a GeoPackage, shapefile or GeoJSON of the "
+                "area's (multi)polygons."
+            )
     if frame.crs is None:
         raise AreaError(
             f"{where} has no CRS: frontline does not guess one. Add it (e.g. "

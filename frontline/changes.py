@@ -85,7 +85,7 @@ from frontline.errors import (
     SnapshotGapError,
 )
 from frontline.geodesy import geodesic_area_km2, km2_to_mi2
-from frontline.glitches import find_glitches
+from frontline.glitches import JUMP_DAYS, JUMP_FACTOR, find_glitches, find_jumps
 from frontline.history import History
 from frontline.layers import OPTIONAL_LAYERS, preset_layers
 
@@ -490,7 +490,33 @@ class Totals:
         union = self.history.union(name, date, self.layers)
         total = self.history.total_km2(name, date, self.layers)
         self._check_agreement(name, date, layers, total)
+        self._check_jumps(name, date, layers)
         return total, union, files, layer_sum - total
+
+    def _check_jumps(self, name, date, layers) -> None:
+        """Warn when a layer's total jumps against its neighbouring days (glitches.find_jumps)."""
+        rows, catalog = [], self.history.catalog
+        for layer in layers:
+            held = pd.DatetimeIndex(sorted(catalog.loc[(catalog["source"] == name)
+                                                       & (catalog["layer"] == layer), "date"]))
+            if date not in held:
+                continue
+            i = held.get_loc(date)
+            for day in held[max(i - 1, 0):i + 2]:
+                if abs((day - date).days) <= JUMP_DAYS:
+                    rows.append((name, day, layer, self.history.area_km2(name, day, layer)))
+        found = find_jumps(pd.DataFrame(rows, columns=["source", "date", "layer", "area_km2"]))
+        for row in found[found["date"] == date].itertuples():
+            other = row.area_km2 - row.jump_km2
+            day = min((d for s, d, lay, a in rows if lay == row.layer and d != date
+                       and np.isclose(a, other, rtol=0, atol=0.01)),
+                      key=lambda d: abs((d - date).days))
+            warnings.warn(
+                f"{date:%Y-%m-%d} {row.layer} ({name}): {row.area_km2:,.2f} km² against "
+                f"{other:,.2f} km² on {day:%Y-%m-%d}, more than a {JUMP_FACTOR:g}-fold jump "
+                "(frontline.glitches.find_jumps): a wrong file, CRS or unit is likely; the "
+                f"value is used. Check {self.history.provenance(name, date, row.layer)}.",
+                FrontlineWarning, stacklevel=3)
 
     def _check_agreement(self, name, date, layers, total) -> None:
         if name != "isw" or "isw-areas" not in self.inputs:

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 import pandas as pd
 from tqdm.auto import tqdm
 
-from frontline.errors import FrontlineError
+from frontline.errors import CopiesDisagreeWarning, FrontlineError, FrontlineWarning
 from frontline.glitches import find_glitches
 from frontline.history import SOURCES, data_files
 from frontline.io import readers
@@ -29,13 +29,15 @@ CHECK_COLUMNS = ["kind", "file", "problem"]
 
 def check_data(data_dir: str | os.PathLike | None = None, /, *,
                sources: Iterable[str] | None = None, progress: bool = False) -> pd.DataFrame:
-    """Every problem found in a data directory: unreadable or invalid files, disagreeing
-    copies, glitch days. An empty table means nothing was found.
+    """Every problem found in a data directory: unreadable or invalid files, files read
+    only with a repair or an assumed CRS, disagreeing copies, glitch days. An empty table
+    means nothing was found.
 
     Returns
     -------
     pandas.DataFrame
-        ``kind`` (``invalid``, ``copies disagree``, ``glitch``), ``file``, ``problem``.
+        ``kind`` (``invalid``; ``warning``: a file read with a repair or an assumed CRS;
+        ``copies disagree``; ``glitch``), ``file``, ``problem``.
     """
     root = resolve_data_dir(data_dir)
     wanted = set(SOURCES) if sources is None else set(sources)
@@ -43,12 +45,17 @@ def check_data(data_dir: str | os.PathLike | None = None, /, *,
     files = [(p, s) for p, s in data_files(root) if s in wanted]
     for path, source in tqdm(files, desc="checking", unit="file", disable=not progress):
         try:
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
                 warnings.filterwarnings("ignore", message="Measured \\(M\\) geometry types")
                 table = readers.read_file(path)
         except FrontlineError as err:
             problems.append(("invalid", str(path), str(err)))
             continue
+        # What the readers said about a file they could read (a repair, a CRS assumed).
+        problems += [("warning", str(path), str(w.message)) for w in caught
+                     if issubclass(w.category, FrontlineWarning)
+                     and not issubclass(w.category, CopiesDisagreeWarning)]
         if source == "isw-areas":
             tables.append(table)
     with warnings.catch_warnings():

@@ -11,6 +11,15 @@ it differs by more than :data:`JUMP_SHARE` of the neighbour and by more than
 :data:`JUMP_KM2`, in the same direction, while the two neighbours agree with each other
 (their difference is under a quarter of the jump): the series jumps and comes back.
 A lasting change (a redrawn layer) is not a glitch: it does not come back.
+
+The same walk over each layer's neighbouring values also flags *jumps*
+(:func:`find_jumps`): a value more than :data:`JUMP_FACTOR` times a neighbour's (or less
+than its 1/:data:`JUMP_FACTOR`), both above :data:`JUMP_KM2`, the neighbour at most
+:data:`JUMP_DAYS` away. No layer of the real data moves tenfold within a week (the
+largest short moves are the one-day glitches above, about fivefold); over a month ISW's
+counteroffensives layer does (2022-03-31 → 2022-04-30, 2,541 → 27,823 km²), hence the
+week. A 100-fold jump between days is a wrong file, CRS or unit. Figures resting on a jump
+are warned about, not refused: the files say so.
 """
 
 from __future__ import annotations
@@ -18,7 +27,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["GLITCH_COLUMNS", "JUMP_KM2", "JUMP_SHARE", "NEIGHBOUR_DAYS", "find_glitches"]
+__all__ = ["GLITCH_COLUMNS", "JUMP_DAYS", "JUMP_FACTOR", "JUMP_KM2", "JUMP_SHARE",
+           "NEIGHBOUR_DAYS", "find_glitches", "find_jumps"]
 
 #: A glitch moves a layer by more than this share of its neighbours' value ...
 JUMP_SHARE = 0.25
@@ -26,6 +36,10 @@ JUMP_SHARE = 0.25
 JUMP_KM2 = 50.0
 #: The neighbours compared are at most this many days away.
 NEIGHBOUR_DAYS = 2
+#: A jump: a value more than this many times a neighbour's, or less than its 1/JUMP_FACTOR ...
+JUMP_FACTOR = 10.0
+#: ... the neighbour at most this many days away.
+JUMP_DAYS = 7
 
 GLITCH_COLUMNS = ["source", "date", "layer", "area_km2", "before_km2", "after_km2",
                   "jump_km2"]
@@ -56,25 +70,79 @@ def find_glitches(areas: pd.DataFrame, /) -> pd.DataFrame:
     2025-03-04 advances  -1661.55
     """
     rows = []
+    for source, layer, dates, values, i in _neighbours(areas):
+        gap_before = (dates[i] - dates[i - 1]).days
+        gap_after = (dates[i + 1] - dates[i]).days
+        if gap_before > NEIGHBOUR_DAYS or gap_after > NEIGHBOUR_DAYS:
+            continue
+        before, value, after = values[i - 1], values[i], values[i + 1]
+        up, down = value - before, value - after
+        if np.sign(up) != np.sign(down) or up == 0:
+            continue
+        big = all(abs(d) > max(JUMP_KM2, JUMP_SHARE * abs(n))
+                  for d, n in ((up, before), (down, after)))
+        back = abs(before - after) < 0.25 * min(abs(up), abs(down))
+        if big and back:
+            rows.append((source, dates[i], layer, value, before, after,
+                         round(value - (before + after) / 2, 2)))
+    return _frame(rows)
+
+
+def find_jumps(areas: pd.DataFrame, /) -> pd.DataFrame:
+    """The (source, date, layer) values more than :data:`JUMP_FACTOR` times a neighbour's.
+
+    Parameters
+    ----------
+    areas : pandas.DataFrame
+        Rows ``source, date, layer, area_km2``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`find_glitches`; ``before_km2``/``after_km2`` are NaN where there is no
+        neighbour within :data:`JUMP_DAYS`, ``jump_km2`` is value − the neighbour it jumps
+        from (the nearer one when both qualify).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"source": "t", "layer": "control",
+    ...     "date": pd.to_datetime(["2024-10-31", "2024-11-01"]),
+    ...     "area_km2": [165.79, 574713.46]})
+    >>> print(find_jumps(table)[["date", "jump_km2"]].to_string(index=False))
+          date   jump_km2
+    2024-10-31 -574547.67
+    2024-11-01  574547.67
+    """
+    rows = []
+    for source, layer, dates, values, i in _neighbours(areas, ends=True):
+        near = {}
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(values) and abs((dates[j] - dates[i]).days) <= JUMP_DAYS:
+                near[j] = values[j]
+        jumped = [j for j, other in near.items()
+                  if min(values[i], other) > JUMP_KM2
+                  and max(values[i], other) > JUMP_FACTOR * min(values[i], other)]
+        if jumped:
+            j = min(jumped, key=lambda k: abs((dates[k] - dates[i]).days))
+            rows.append((source, dates[i], layer, values[i], near.get(i - 1, np.nan),
+                         near.get(i + 1, np.nan), round(values[i] - values[j], 2)))
+    return _frame(rows)
+
+
+def _neighbours(areas: pd.DataFrame, *, ends: bool = False):
+    """Each value of each (source, layer) series with its dated neighbours:
+    ``(source, layer, dates, values, i)``; the first and last only with ``ends``.
+    """
     for (source, layer), part in areas.groupby(["source", "layer"], sort=True):
         part = part.sort_values("date")
         dates = pd.DatetimeIndex(part["date"])
         values = part["area_km2"].to_numpy(dtype=float)
-        for i in range(1, len(part) - 1):
-            gap_before = (dates[i] - dates[i - 1]).days
-            gap_after = (dates[i + 1] - dates[i]).days
-            if gap_before > NEIGHBOUR_DAYS or gap_after > NEIGHBOUR_DAYS:
-                continue
-            before, value, after = values[i - 1], values[i], values[i + 1]
-            up, down = value - before, value - after
-            if np.sign(up) != np.sign(down) or up == 0:
-                continue
-            big = all(abs(d) > max(JUMP_KM2, JUMP_SHARE * abs(n))
-                      for d, n in ((up, before), (down, after)))
-            back = abs(before - after) < 0.25 * min(abs(up), abs(down))
-            if big and back:
-                rows.append((source, dates[i], layer, value, before, after,
-                             round(value - (before + after) / 2, 2)))
+        first, last = (0, len(part)) if ends else (1, len(part) - 1)
+        for i in range(first, last):
+            yield source, layer, dates, values, i
+
+
+def _frame(rows: list) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=GLITCH_COLUMNS)
     frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
     return frame

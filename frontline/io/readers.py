@@ -38,8 +38,13 @@ import pyogrio
 import shapely
 from pyproj import Transformer
 
-from frontline.errors import CopiesDisagreeWarning, ReadError
-from frontline.io.validate import check_area_table, check_layer
+from frontline.errors import CopiesDisagreeWarning, FrontlineWarning, ReadError
+from frontline.io.validate import (
+    check_area_table,
+    check_layer,
+    check_layer_total,
+    repair_layer,
+)
 from frontline.layers import POINT_LAYERS, canonical_layer
 
 __all__ = [
@@ -117,15 +122,39 @@ def _month(text: str) -> int:
 
 
 def date_from_name(name: str, file: Path, what: str) -> pd.Timestamp:
-    """The date in a file or member name (see :func:`parse_date`); ReadError if none."""
-    date = parse_date(name)
-    if date is None:
+    """The date in a file or member name (see :func:`parse_date`); ReadError if none.
+
+    A name holding several different dates is dated by ISW's "as of" date when one is
+    marked so (``UkraineControlMapAO31OCT2024_export20241105`` is the map as of
+    2024-10-31, exported later); otherwise it is ambiguous and refused.
+    """
+    found = []  # (start, end, date, marked "as of"), first pattern wins on overlaps
+    for pattern, _order in _DATE_PATTERNS:
+        for match in pattern.finditer(name):
+            if any(match.start() < end and start < match.end() for start, end, *_ in found):
+                continue
+            date = parse_date(match.group(0))
+            if date is not None:
+                as_of = name[:match.start()].upper().endswith("AO")
+                found.append((match.start(), match.end(), date, as_of))
+    dates = sorted({date for *_, date, _ in found})
+    if len(dates) > 1:
+        marked = sorted({date for *_, date, as_of in found if as_of})
+        if len(marked) != 1:
+            shown = ", ".join(f"{d:%Y-%m-%d}" for d in dates)
+            raise ReadError(
+                f"{file}: {what} {name!r} holds {len(dates)} dates ({shown}) and none is "
+                "marked as the map's \"as of\" date (AO31OCT2024): rename the file to "
+                "keep only the date the map stands for, or pass date=."
+            )
+        dates = marked
+    if not dates:
         raise ReadError(
             f"{file}: no date in {what} {name!r}. frontline reads dates only from names "
             "(e.g. UkraineControlMapAO31OCT2024.shp, 2024-10-31_layer.geojson, "
             "deepstatemap_data_20241001.geojson): rename the file or pass date=."
         )
-    return pd.Timestamp(date)
+    return pd.Timestamp(dates[0])
 
 
 def _dissolve(geoms: np.ndarray) -> tuple[shapely.Geometry, int]:
@@ -149,14 +178,18 @@ def canonical_frame(rows: list[dict]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326")
 
 
-def layer_row(source, date, layer_name, file, member, gdf) -> dict:
-    """One canonical row: ``gdf``'s features validated (:func:`check_layer`) and
-    dissolved, the layer name made canonical.
+def layer_row(source, date, layer_name, file, member, gdf, *, on_invalid="repair") -> dict:
+    """One canonical row: ``gdf``'s features validated (:func:`check_layer`), repaired
+    under ``on_invalid`` (:func:`~frontline.io.validate.repair_layer`) and dissolved, the
+    layer name made canonical.
     """
     layer = canonical_layer(layer_name)
     check_layer(gdf.geometry.values, file=file, member=member,
                 polygons=layer not in POINT_LAYERS)
-    geometry, n_repaired = _dissolve(gdf.geometry.values)
+    geoms, n_repaired = repair_layer(gdf.geometry.values, file=file, member=member,
+                                     layer=layer_name, on_invalid=on_invalid)
+    geometry, _ = _dissolve(geoms)
+    check_layer_total(geometry, file=file, member=member)
     return {
         "source": source,
         "date": date,
@@ -233,17 +266,49 @@ def _infer_crs(gdf: gpd.GeoDataFrame, file: Path, member: str) -> str:
     inside = lambda x0, y0, x1, y1: (  # noqa: E731
         _REGION[0] <= x0 and x1 <= _REGION[2] and _REGION[1] <= y0 and y1 <= _REGION[3]
     )
+    assumed = None
     if inside(minx, miny, maxx, maxy):
-        return "EPSG:4326"
+        assumed = "EPSG:4326", "lon/lat degrees"
     to_lonlat = Transformer.from_crs("EPSG:3857", "EPSG:4326", always_xy=True)
     x0, y0 = to_lonlat.transform(minx, miny)
     x1, y1 = to_lonlat.transform(maxx, maxy)
-    if np.isfinite([x0, y0, x1, y1]).all() and inside(x0, y0, x1, y1):
-        return "EPSG:3857"
+    if not assumed and np.isfinite([x0, y0, x1, y1]).all() and inside(x0, y0, x1, y1):
+        assumed = "EPSG:3857", "Web Mercator metres, as ISW writes its layers"
+    if assumed:
+        warnings.warn(f"{file}: {member!r} has no CRS (.prj missing); {assumed[0]} "
+                      f"({assumed[1]}) was assumed from its coordinates. Put ISW's .prj "
+                      "beside the .shp or pass crs= to state it.", FrontlineWarning,
+                      stacklevel=4)
+        return assumed[0]
     raise ReadError(
         f"{file}: {member!r} has no CRS (.prj missing) and its coordinates are neither "
         "lon/lat nor Web Mercator over Ukraine: put ISW's .prj beside the .shp or pass crs=."
     )
+
+
+def _read_rings_as_written(source: str) -> gpd.GeoDataFrame:
+    """Read a shapefile; if GDAL finds rings wound against their role (a hole lying
+    outside its shell), read it again keeping the roles the file's winding gives, so the
+    hole stays a hole and :func:`~frontline.io.validate.repair_layer` repairs (and
+    reports) it instead of GDAL silently turning it into a second held area.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RuntimeWarning)
+        gdf = pyogrio.read_dataframe(source, columns=[])
+    winding = [w for w in caught if "invalid winding order" in str(w.message)]
+    for w in caught:
+        if w not in winding:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if not winding:
+        return gdf
+    pyogrio.set_gdal_config_options({"OGR_ORGANIZE_POLYGONS": "ONLY_CCW"})
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*invalid winding order",
+                                    category=RuntimeWarning)
+            return pyogrio.read_dataframe(source, columns=[])
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_ORGANIZE_POLYGONS": None})
 
 
 def read_isw_zip(path, *, crs=None, date=None) -> gpd.GeoDataFrame:
@@ -275,7 +340,7 @@ def read_isw_zip(path, *, crs=None, date=None) -> gpd.GeoDataFrame:
                 # them (areas equal isw/MANIFEST.md's, tests/io/test_readers.py).
                 warnings.filterwarnings("ignore", message="organizePolygons",
                                         category=RuntimeWarning)
-                gdf = pyogrio.read_dataframe(_vsi(path, member), columns=[])
+                gdf = _read_rings_as_written(_vsi(path, member))
         except Exception as err:  # pyogrio raises several DataSourceError types
             raise ReadError(
                 f"{path}: cannot read {member!r} ({err}): download the zip again from ISW."

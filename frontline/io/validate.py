@@ -2,27 +2,49 @@
 
 :func:`check_layer` runs on each layer's features after reprojection to EPSG:4326 and
 before any GEOS call (so metre coordinates under a degrees CRS cannot blow up memory);
-:func:`check_area_table` on each area table. Both collect every problem of the input and
-raise one :class:`~frontline.errors.ReadError` naming the file and the fix.
+:func:`repair_layer` then repairs invalid rings under the ``on_invalid=`` policy and reports
+what the repair changed; :func:`check_layer_total` refuses a dissolved layer larger than
+:data:`MAX_LAYER_KM2`; :func:`check_area_table` runs on each area table. The checks collect
+every problem of the input and raise one :class:`~frontline.errors.ReadError` naming the
+file and the fix.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import warnings
 
 import numpy as np
 import pandas as pd
 import shapely
 from numpy.typing import ArrayLike
 
-from frontline.errors import ReadError
+from frontline.errors import FrontlineWarning, ReadError
+from frontline.geodesy import geodesic_area_km2
 
-__all__ = ["REGION", "check_area_table", "check_layer"]
+__all__ = ["MAX_LAYER_KM2", "ON_INVALID", "REGION", "REPAIR_REPORT_KM2", "check_area_table",
+           "check_layer", "check_layer_total", "repair_layer"]
 
 #: Where every layer frontline reads must lie (lon/lat): Ukraine, Crimea and western Russia
 #: (Kursk, Belgorod), with a margin. A layer outside it has a wrong or missing CRS.
 REGION = (18.0, 40.0, 50.0, 58.0)
+
+#: No layer (nor area-table value) can be larger than this many km²: Ukraine (603,628 km²)
+#: and the five Russian oblasts on its border (Bryansk, Kursk, Belgorod, Voronezh, Rostov:
+#: 245,171 km²), rounded up. A larger total comes from a wrong CRS, wrong units or a
+#: layer that is not a map of the war, and is refused.
+MAX_LAYER_KM2 = 850_000.0
+
+#: Policies for invalid rings (``on_invalid=``): ``"repair"`` (the default) repairs them
+#: and warns when the repair changes the features' area by more than
+#: :data:`REPAIR_REPORT_KM2`; ``"raise"`` refuses the file.
+ON_INVALID = ("repair", "raise")
+#: A repair changing a layer's features by more than this many km² is reported (a
+#: :class:`~frontline.errors.FrontlineWarning`). Smaller repairs (ISW's tiny self-touching
+#: loops, degenerate holes: at most 0.04 km² in the real data) are counted in the canonical
+#: table's ``n_repaired`` only.
+REPAIR_REPORT_KM2 = 0.1
 
 _POLYGONAL = {"Polygon", "MultiPolygon"}
 _TYPE_NAMES = {0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "MultiPoint",
@@ -103,7 +125,8 @@ def check_area_table(frame: pd.DataFrame, /, *, file: str | os.PathLike[str],
                      today: dt.date | None = None) -> None:
     """Refuse an area table with values frontline cannot use; every problem in one error.
 
-    Checks: areas numeric, finite and non-negative; dates parseable and not after today;
+    Checks: areas numeric, finite, non-negative and at most :data:`MAX_LAYER_KM2`; dates
+    parseable and not after today;
     one value per (date, layer) in the file. Rows are numbered from 1 as in the file.
 
     Examples
@@ -127,6 +150,9 @@ def check_area_table(frame: pd.DataFrame, /, *, file: str | os.PathLike[str],
             problems.append(f"row {i}: area {raw!r} is not finite")
         elif value < 0:
             problems.append(f"row {i}: area {value:g} is negative")
+        elif value > MAX_LAYER_KM2:
+            problems.append(f"row {i}: area {value:,.0f} km² is more than Ukraine and "
+                            f"western Russia together ({MAX_LAYER_KM2:,.0f} km²)")
         if pd.isna(when):
             problems.append(f"row {i}: date {raw_date!r} is not a date")
         elif when.date() > today:
@@ -141,3 +167,150 @@ def check_area_table(frame: pd.DataFrame, /, *, file: str | os.PathLike[str],
         raise ReadError(f"{file}: {len(problems)} problem{'s' if len(problems) > 1 else ''}: "
                         + "; ".join(shown) + ". Fix the table (or remove the rows); nothing "
                         "was read from it.")
+
+
+def _polygons(geometry) -> list:
+    """The Polygon parts of any geometry (collections opened, lines and points left out)."""
+    kind = shapely.get_type_id(geometry)
+    if kind == 3:
+        return [geometry]
+    if kind in (6, 7):
+        return [p for part in shapely.get_parts(geometry) for p in _polygons(part)]
+    return []
+
+
+def _ring_polygon(ring):
+    """The polygon a ring encloses, made valid (a self-crossing ring gives its loops)."""
+    coords = shapely.get_coordinates(ring)
+    if len(coords) < 4:
+        return shapely.Polygon()
+    parts = _polygons(shapely.make_valid(shapely.Polygon(coords)))
+    return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+def _repair(geometry):
+    """A valid (multi)polygon: each shell's area minus what its holes cover *inside* it.
+
+    ``shapely.make_valid`` would turn a hole lying outside its shell into a second held
+    area; here the hole cuts out of the shell only what it overlaps (nothing, if outside).
+    """
+    pieces = []
+    for polygon in _polygons(geometry):
+        if shapely.is_valid(polygon):
+            pieces.append(polygon)
+            continue
+        shell = _ring_polygon(polygon.exterior)
+        holes = [_ring_polygon(ring) for ring in polygon.interiors]
+        pieces.append(shapely.difference(shell, shapely.union_all(holes)) if holes else shell)
+    merged = shapely.union_all(pieces) if pieces else shapely.MultiPolygon()
+    parts = _polygons(merged)
+    return shapely.union_all(parts) if parts else shapely.MultiPolygon()
+
+
+def _as_written_km2(geometry) -> float:
+    """Area as the rings are written: each shell's ring area minus its holes' ring areas."""
+    total = 0.0
+    for polygon in _polygons(geometry):
+        areas = [_ring_km2(ring) for ring in [polygon.exterior, *polygon.interiors]]
+        total += areas[0] - sum(areas[1:])
+    return total
+
+
+def _ring_km2(ring) -> float:
+    coords = shapely.get_coordinates(ring)
+    if len(np.unique(coords, axis=0)) < 3:  # collapsed to a point or a line: no area
+        return 0.0
+    return float(geodesic_area_km2(shapely.Polygon(coords)))
+
+
+def repair_layer(geometries: ArrayLike, /, *, file: str | os.PathLike[str], member: str = "",
+                 layer: str = "", on_invalid: str = "repair") -> tuple[np.ndarray, int]:
+    """Repair a layer's invalid polygons under an explicit policy, reporting what changed.
+
+    A repaired polygon holds its shell's area minus what its holes cover inside it: a
+    self-crossing ring (a bow tie) holds both loops, a hole lying outside its shell cuts
+    nothing out and adds nothing. With ``on_invalid="repair"`` a
+    :class:`~frontline.errors.FrontlineWarning` names the file, the layer and the km² the
+    repair changed when that exceeds :data:`REPAIR_REPORT_KM2`; ``"raise"`` refuses the
+    file (:class:`~frontline.errors.ReadError`) instead.
+
+    Parameters
+    ----------
+    geometries : array-like of shapely geometries
+        The layer's features in lon/lat (after :func:`check_layer`).
+    file, member, layer : str
+        Named in the warning or error.
+    on_invalid : {"repair", "raise"}
+
+    Returns
+    -------
+    (numpy.ndarray, int)
+        The features (2D, invalid ones replaced by their repair) and how many were repaired.
+
+    Examples
+    --------
+    >>> from shapely.geometry import Polygon
+    >>> bow_tie = Polygon([(37.0, 48.0), (37.2, 48.1), (37.2, 48.0), (37.0, 48.1)])
+    >>> repair_layer([bow_tie], file="bow.shp", on_invalid="raise")
+    Traceback (most recent call last):
+    ...
+    frontline.errors.ReadError: bow.shp: 1 invalid polygon (Self-intersection[37.1 48.05])...
+    """
+    if on_invalid not in ON_INVALID:
+        from frontline.errors import InvalidArgumentError
+
+        raise InvalidArgumentError(f"on_invalid={on_invalid!r}: choose one of "
+                                   f"{', '.join(map(repr, ON_INVALID))}.")
+    geoms = shapely.force_2d(np.asarray(geometries, dtype=object))
+    invalid = ~shapely.is_missing(geoms) & ~shapely.is_valid(geoms)
+    count = int(invalid.sum())
+    if not count:
+        return geoms, 0
+    where = f"{file}" + (f" ({member})" if member else "")
+    reason = shapely.is_valid_reason(geoms[invalid][0])
+    if on_invalid == "raise":
+        raise ReadError(f"{where}: {count} invalid polygon{'s' if count > 1 else ''} "
+                        f"({reason}{', ...' if count > 1 else ''}) and on_invalid='raise': "
+                        "repair the file (QGIS 'Fix geometries', shapely.make_valid) or "
+                        "read it with on_invalid='repair'.")
+    geoms = geoms.copy()
+    before = after = 0.0
+    for i in np.flatnonzero(invalid):
+        before += _as_written_km2(geoms[i])
+        geoms[i] = _repair(geoms[i])
+        after += float(geodesic_area_km2(geoms[i]))
+    if abs(after - before) > REPAIR_REPORT_KM2:
+        named = f" layer {layer!r}" if layer else " layer"
+        warnings.warn(
+            f"{where}:{named}: {count} invalid polygon{'s' if count > 1 else ''} repaired "
+            f"({reason}): they measure {after:,.2f} km² repaired against {before:,.2f} km² "
+            f"as written ({after - before:+,.2f} km² changed by the repair). Check the "
+            "file; on_invalid='raise' refuses such files.", FrontlineWarning, stacklevel=2)
+    return geoms, count
+
+
+def check_layer_total(geometry, /, *, file: str | os.PathLike[str], member: str = "") -> None:
+    """Refuse a dissolved layer larger than :data:`MAX_LAYER_KM2` (ReadError naming the file).
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> check_layer_total(box(37.0, 48.0, 37.2, 48.1), file="ok.shp")
+    >>> check_layer_total(box(18.0, 40.0, 50.0, 58.0), file="huge.shp")
+    Traceback (most recent call last):
+    ...
+    frontline.errors.ReadError: huge.shp: the layer measures 4,667,251 km², more than...
+    """
+    if geometry is None or shapely.is_empty(geometry):
+        return
+    # The box around the layer bounds its area: measure the layer only when the box could
+    # exceed the limit (most layers are far smaller).
+    if float(geodesic_area_km2(shapely.box(*shapely.bounds(geometry)))) <= MAX_LAYER_KM2:
+        return
+    total = float(geodesic_area_km2(geometry))
+    if total > MAX_LAYER_KM2:
+        where = f"{file}" + (f" ({member})" if member else "")
+        raise ReadError(
+            f"{where}: the layer measures {total:,.0f} km², more than Ukraine and western "
+            f"Russia together ({MAX_LAYER_KM2:,.0f} km²): its CRS, units or content are "
+            "wrong. Nothing was read from it.")

@@ -4,9 +4,11 @@
 of a data directory: ``FRONTLINE_DATA_DIR`` when set, else the user cache folder.
 Downloads go through :func:`pooch.retrieve` and :func:`frontline.sources.network.http_get`
 (an overall deadline per request, a bounded retry budget): each file is written to a temporary name
-beside its target, its sha256 is checked, and only then is it moved into place, so a
-failed or interrupted download leaves nothing behind. Files already present are verified
-(sha256), not downloaded again; a present file whose hash is wrong is replaced.
+beside its target (in a ``.frontline-fetch-<pid>-*`` folder), its sha256 is checked, and
+only then is it moved into place, so a failed download leaves nothing behind; what a killed
+run leaves is removed, and logged, by the next :func:`fetch` (:func:`clean_stale_temp`).
+Files already present are verified (sha256), not downloaded again; a present file whose
+hash is wrong is replaced.
 
 ``FRONTLINE_MIRROR`` (or ``mirror=``) makes every download come from a local copy laid
 out like the data folder: a directory (files are copied) or a base URL (``<url>/<name>``).
@@ -38,7 +40,8 @@ from frontline.settings import ENV_DATA_DIR, cache_dir, resolve_data_dir
 from frontline.sources.network import DEFAULT_POLICY, USER_AGENT, HttpPolicy, http_get
 from frontline.sources.registry import ISW_TERMS, Entry, select_entries
 
-__all__ = ["ENV_MIRROR", "USER_AGENT", "ensure_data", "fetch", "verify_file"]
+__all__ = ["ENV_MIRROR", "TEMP_PREFIX", "USER_AGENT", "clean_stale_temp", "ensure_data", "fetch",
+           "verify_file"]
 
 log = logging.getLogger(__name__)
 
@@ -143,14 +146,79 @@ def _quiet_pooch():
         logger.setLevel(level)
 
 
+#: Every temporary file or folder :func:`fetch` makes in a data directory starts with this,
+#: then the process id: ``.frontline-fetch-<pid>-<random>``. One left by a run that was
+#: killed (its process is gone) is removed by the next :func:`fetch`, which says so.
+TEMP_PREFIX = ".frontline-fetch-"
+
+
+def _temp_dir(parent: Path) -> tempfile.TemporaryDirectory:
+    return tempfile.TemporaryDirectory(dir=parent, prefix=f"{TEMP_PREFIX}{os.getpid()}-")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def clean_stale_temp(data_dir: str | os.PathLike[str], /) -> list[Path]:
+    """Remove the temporary files of killed :func:`fetch` runs from a data directory.
+
+    Only names of frontline's own pattern (:data:`TEMP_PREFIX`) whose process is gone are
+    removed; each removal is logged (a warning naming the path).
+
+    Parameters
+    ----------
+    data_dir : path-like
+        The data directory :func:`fetch` writes to.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The paths removed.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> (root / ".frontline-fetch-999999999-abc").mkdir()
+    >>> [p.name for p in clean_stale_temp(root)]
+    ['.frontline-fetch-999999999-abc']
+    """
+    root = Path(data_dir)
+    removed = []
+    if not root.is_dir():
+        return removed
+    for path in sorted(root.rglob(f"{TEMP_PREFIX}*")):
+        pid = path.name[len(TEMP_PREFIX):].split("-", 1)[0]
+        if not path.exists() or (pid.isdigit() and _alive(int(pid))):
+            continue  # inside one already removed, or a fetch still running
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        log.warning("Removed %s: a temporary download left by a fetch that was killed.",
+                    path)
+        removed.append(path)
+    return removed
+
+
 def _download(entry: Entry, target: Path, url: str, sha: str, transform: str,
               downloader: _Downloader) -> None:
-    if not transform:
-        pooch.retrieve(url, known_hash=f"sha256:{sha}", fname=target.name,
-                       path=target.parent, downloader=downloader)
-        return
-    # Download the original beside the target, check it, then store it gzipped.
-    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".fetch-") as tmp:
+    # pooch writes its own temporary file beside its output: keep both inside a folder of
+    # frontline's naming (TEMP_PREFIX), so what a killed run leaves is recognised later.
+    with _temp_dir(target.parent) as tmp:
+        if not transform:
+            raw = pooch.retrieve(url, known_hash=f"sha256:{sha}", fname=target.name,
+                                 path=tmp, downloader=downloader)
+            os.replace(raw, target)
+            return
+        # Download the original, check it, then store it gzipped.
         raw = pooch.retrieve(url, known_hash=f"sha256:{sha}", fname="original",
                              path=tmp, downloader=downloader)
         write_atomic(target, gzip.compress(Path(raw).read_bytes(), compresslevel=9, mtime=0))
@@ -211,6 +279,7 @@ def fetch(names: Iterable[str] = (), /, *, data_dir: str | os.PathLike[str] | No
     mirror = mirror if mirror is not None else (os.environ.get(ENV_MIRROR) or None)
     dest = data_target(data_dir)
     notice = notice or (lambda text: print(text, file=sys.stderr))
+    clean_stale_temp(dest)
 
     rows, todo = [], []
     for entry in chosen:

@@ -203,6 +203,25 @@ def test_polygon_file_without_crs(bdir, tmp_path):
         U.area_from_spec(polygon=path, data_dir=bdir)
 
 
+def test_polygon_file_that_is_a_table(bdir, tmp_path):
+    # A CSV reads as a table without geometry: refused naming the file, no traceback.
+    path = tmp_path / "table.csv"
+    path.write_text("date,layer,area_km2\n2025-01-01,control,5\n")
+    with pytest.raises(AreaError, match=r"table\.csv: not a polygon file \(it holds a table "
+                                        r"of 3 column\(s\) and no geometry\)"):
+        U.area_from_spec(polygon=path, data_dir=bdir)
+
+
+def test_cli_polygon_table_is_one_line_error(bdir, tmp_path):
+    path = tmp_path / "table.csv"
+    path.write_text("date,layer,area_km2\n2025-01-01,control,5\n")
+    result = CliRunner().invoke(cli, ["--data-dir", str(bdir), "areas", "--polygon",
+                                      str(path), "--source", "deepstate"])
+    assert result.exit_code == 1
+    assert "table.csv: not a polygon file" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_polygon_file(bdir, tmp_path):
     path = tmp_path / "square.gpkg"
     gpd.GeoDataFrame(geometry=[box(37.0, 48.0, 37.3, 48.3)], crs="EPSG:4326").to_file(path)

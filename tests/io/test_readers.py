@@ -272,7 +272,21 @@ def test_missing_prj_inferred_as_web_mercator(tmp_path):
     square = box(37.0, 48.0, 37.2, 48.1)
     path = write_isw_zip(tmp_path / "cm.zip", "UkraineControlMapAO31OCT2024", [square],
                          keep_prj=False)
-    table = frontline.read_isw_zip(path)
+    with pytest.warns(frontline.FrontlineWarning,
+                      match=r"cm\.zip: 'UkraineControlMapAO31OCT2024\.shp' has no CRS "
+                            r"\(\.prj missing\); EPSG:3857 \(Web Mercator metres.*was assumed"):
+        table = frontline.read_isw_zip(path)
+    assert geodesic_area_km2(table.geometry.iloc[0]) == pytest.approx(
+        geodesic_area_km2(square), rel=1e-6)
+
+
+def test_missing_prj_inferred_as_lon_lat_is_said(tmp_path):
+    square = box(37.0, 48.0, 37.2, 48.1)
+    path = write_isw_zip(tmp_path / "cm.zip", "UkraineControlMapAO31OCT2024", [square],
+                         crs="EPSG:4326", keep_prj=False)
+    with pytest.warns(frontline.FrontlineWarning,
+                      match=r"cm\.zip: .*has no CRS.*EPSG:4326 \(lon/lat degrees\) was assumed"):
+        table = frontline.read_isw_zip(path)
     assert geodesic_area_km2(table.geometry.iloc[0]) == pytest.approx(
         geodesic_area_km2(square), rel=1e-6)
 
@@ -290,6 +304,29 @@ def test_no_date_in_name(tmp_path):
     with pytest.raises(ReadError, match=r"cm\.zip: no date in member 'UkraineControlMap'.*"
                                         r"rename the file"):
         frontline.load(tmp_path)
+
+
+def test_name_with_two_dates_is_dated_by_the_as_of_date(tmp_path):
+    # An export stamp after ISW's "as of" date: the map is of the AO date, not the export's.
+    path = write_isw_zip(tmp_path / "cm.zip", "UkraineControlMapAO31OCT2024_export20241105")
+    table = frontline.read_isw_zip(path)
+    assert list(table["date"]) == [pd.Timestamp("2024-10-31")]
+
+
+def test_name_with_two_unmarked_dates_is_refused(tmp_path):
+    write_isw_zip(tmp_path / "isw" / "adv.zip",
+                  "AssessedRussianAdvancesinUkraineOCT312024_20241105")
+    with pytest.raises(ReadError, match=r"adv\.zip: member 'AssessedRussianAdvancesinUkraine"
+                                        r"OCT312024_20241105' holds 2 dates \(2024-10-31, "
+                                        r"2024-11-05\) and none is marked.*pass date="):
+        frontline.load(tmp_path)
+
+
+def test_name_repeating_one_date_is_dated_by_it():
+    from frontline.io.readers import date_from_name
+
+    assert date_from_name("2024-10-31_UkraineControlMapAO31OCT2024", "f.geojson",
+                          "file name") == pd.Timestamp("2024-10-31")
 
 
 def test_directory_without_data(tmp_path):

@@ -3,19 +3,31 @@ number. Small inputs built in the tests (no real data)."""
 
 from __future__ import annotations
 
+import io
 import json
+import re
+import warnings
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from shapely import make_valid
 from shapely.geometry import LineString, Point, Polygon, box
 
 import frontline
-from frontline.errors import FrontlineError, ReadError, UnknownLayerError
+from frontline.errors import FrontlineError, FrontlineWarning, ReadError, UnknownLayerError
+from frontline.geodesy import geodesic_area_km2
 from frontline.io.readers import read_area_table, read_isw_zip
-from frontline.io.validate import check_layer
+from frontline.io.validate import (
+    MAX_LAYER_KM2,
+    REPAIR_REPORT_KM2,
+    check_layer,
+    check_layer_total,
+    repair_layer,
+)
 from frontline.layers import canonical_layer
 
 from .._synthetic import write_isw_zip
@@ -64,6 +76,119 @@ def test_null_features_beside_real_ones_are_left_out():
     check_layer([None, box(37.0, 48.0, 37.1, 48.1)], file="isw.shp")  # as in ISW's files
 
 
+SHELL = box(37.0, 48.0, 37.2, 48.1)  # near Pokrovsk: 165.79 km²
+HOLE_OUTSIDE = Polygon(SHELL.exterior.coords, [box(37.3, 48.0, 37.4, 48.1).exterior.coords[::-1]])
+BOW_TIE = Polygon([(37.0, 48.0), (37.2, 48.1), (37.2, 48.0), (37.0, 48.1)])
+
+
+def test_a_hole_outside_its_shell_is_not_counted_as_held_and_the_repair_is_reported(tmp_path):
+    # GDAL alone would read the hole as a second held square (248.69 km²).
+    assert float(geodesic_area_km2(SHELL)) == pytest.approx(165.79, abs=0.005)
+    path = write_isw_zip(tmp_path / "hole.zip", STEM, [HOLE_OUTSIDE])
+    with pytest.warns(FrontlineWarning, match=r"hole\.zip \(UkraineControlMapAO31OCT2024\.shp"
+                                              r"\): layer 'UkraineControlMapAO31OCT2024': 1 "
+                                              r"invalid polygon repaired \(Hole lies outside "
+                                              r"shell.*165\.79 km² repaired against 82\.90 km² "
+                                              r"as written \(\+82\.90 km² changed"):
+        table = read_isw_zip(path)
+    assert float(geodesic_area_km2(table.geometry.iloc[0])) == pytest.approx(165.79, abs=0.005)
+    assert table["n_repaired"].tolist() == [1]
+
+
+def test_a_hole_outside_its_shell_from_a_frame_gives_the_shell(tmp_path):
+    frame = gpd.GeoDataFrame({"date": ["2024-10-31"], "layer": ["control"]},
+                             geometry=[HOLE_OUTSIDE], crs="EPSG:4326")
+    with pytest.warns(FrontlineWarning, match=r"layer 'control': 1 invalid polygon repaired"):
+        history = frontline.History.from_frame(frame)
+    assert history.area_km2("user", "2024-10-31", "control") == pytest.approx(165.79, abs=0.005)
+
+
+def test_a_bow_tie_holds_both_loops_and_the_repair_is_reported(tmp_path):
+    path = write_isw_zip(tmp_path / "bow.zip", STEM, [BOW_TIE])
+    with pytest.warns(FrontlineWarning, match=r"bow\.zip.*1 invalid polygon repaired "
+                                              r"\(Self-intersection.*82\.90 km² repaired"):
+        table = read_isw_zip(path)
+    # Two triangles, each a quarter of the 165.79 km² box.
+    assert float(geodesic_area_km2(table.geometry.iloc[0])) == pytest.approx(82.90, abs=0.005)
+
+
+def test_on_invalid_raise_refuses_the_file():
+    with pytest.raises(ReadError, match=r"bow\.shp \(m\): 1 invalid polygon \(Self-intersection"
+                                        r".*on_invalid='raise': repair the file"):
+        repair_layer([BOW_TIE], file="bow.shp", member="m", on_invalid="raise")
+    with pytest.raises(FrontlineError, match=r"on_invalid='fix': choose one of 'repair', "
+                                             r"'raise'"):
+        repair_layer([BOW_TIE], file="bow.shp", on_invalid="fix")
+
+
+def test_a_tiny_repair_is_counted_not_warned():
+    # A spike touching back on itself: the repair moves the area by far less than 0.1 km².
+    spiky = Polygon([(37.0, 48.0), (37.2, 48.0), (37.2, 48.1), (37.1, 48.1), (37.1, 48.1001),
+                     (37.1, 48.1), (37.0, 48.1)])
+    assert not spiky.is_valid
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        geoms, count = repair_layer([spiky, SHELL], file="s.shp")
+    assert count == 1 and geoms[0].is_valid
+    assert float(geodesic_area_km2(geoms[0])) == pytest.approx(
+        float(geodesic_area_km2(SHELL)), abs=REPAIR_REPORT_KM2)
+
+
+def test_an_absurd_layer_total_is_refused(tmp_path):
+    # Inside the lon/lat box around Ukraine and western Russia, but larger than both.
+    huge = box(20.0, 41.0, 49.0, 57.0)
+    assert float(geodesic_area_km2(huge)) > MAX_LAYER_KM2
+    path = write_isw_zip(tmp_path / "huge.zip", STEM, [huge], crs="EPSG:4326")
+    with pytest.raises(ReadError, match=r"huge\.zip \(UkraineControlMapAO31OCT2024\.shp\): "
+                                        r"the layer measures 3,\d{3},\d{3} km², more than "
+                                        r"Ukraine and western Russia together \(850,000 km²\)"):
+        read_isw_zip(path)
+    check_layer_total(box(30.0, 45.0, 40.0, 52.0), file="big.shp")  # 574,879 km²: allowed
+
+
+def test_an_absurd_area_table_value_is_refused(tmp_path):
+    path = tmp_path / "areas.csv"
+    path.write_text("date,layer,area_km2\n2025-01-01,control,2000000\n")
+    with pytest.raises(ReadError, match=r"areas\.csv: 1 problem: row 1: area 2,000,000 km² is "
+                                        r"more than Ukraine and western Russia together"):
+        read_area_table(path)
+
+
+def test_a_hundredfold_jump_between_two_days_is_warned(tmp_path):
+    from frontline.changes import change
+
+    write_isw_zip(tmp_path / "isw" / "a" / "a.zip", STEM, [SHELL])
+    big = box(30.0, 45.0, 40.0, 52.0)
+    write_isw_zip(tmp_path / "isw" / "b" / "b.zip", "UkraineControlMapAO01NOV2024", [big])
+    history = frontline.load(tmp_path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = change(history, "2024-10-31", "2024-11-01", source="isw", preset="control")
+    # What the files say is used (warned, not changed): big minus the shell.
+    assert result.net_km2 == pytest.approx(
+        float(geodesic_area_km2(big)) - float(geodesic_area_km2(SHELL)), abs=0.01)
+    said = [str(w.message) for w in caught if issubclass(w.category, FrontlineWarning)]
+    assert len(said) == 2
+    assert re.match(r"2024-10-31 control \(isw\): 165\.79 km² against 574,879\.25 km² on "
+                    r"2024-11-01, more than a 10-fold jump.*a\.zip", said[0])
+    assert re.match(r"2024-11-01 control \(isw\): 574,879\.25 km² against 165\.79 km² on "
+                    r"2024-10-31, more than a 10-fold jump.*b\.zip", said[1])
+
+
+def test_jumps_follow_the_documented_thresholds():
+    from frontline.glitches import find_jumps
+
+    def table(values, days):
+        return pd.DataFrame({"source": "t", "layer": "advances",
+                             "date": pd.Timestamp("2025-01-01") + pd.to_timedelta(days, "D"),
+                             "area_km2": values})
+
+    assert len(find_jumps(table([100.0, 999.0], [0, 1]))) == 0  # under tenfold
+    assert len(find_jumps(table([100.0, 1001.0], [0, 1]))) == 2  # over: both ends named
+    assert len(find_jumps(table([100.0, 1001.0], [0, 8]))) == 0  # neighbours too far apart
+    assert len(find_jumps(table([40.0, 4000.0], [0, 1]))) == 0  # from under 50 km²: growth
+
+
 def _table(tmp_path, rows):
     path = tmp_path / "areas.json"
     path.write_text(json.dumps(rows))
@@ -110,17 +235,24 @@ def test_generated_rings_raise_or_measure_like_their_repair(points):
     ring = Polygon(points)
     frame = gpd.GeoDataFrame({"date": ["2024-10-31"], "layer": ["control"]}, geometry=[ring],
                              crs="EPSG:4326")
-    try:
-        history = frontline.History.from_frame(frame)
-    except FrontlineError:
-        return
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            history = frontline.History.from_frame(frame)
+        except FrontlineError:
+            return
     measured = history.area_km2("user", "2024-10-31", "control")
-    from shapely import make_valid
-
-    from frontline.geodesy import geodesic_area_km2
     repaired = make_valid(ring) if not ring.is_valid else ring
     assert measured == pytest.approx(float(geodesic_area_km2(repaired)), rel=1e-6, abs=1e-6)
     assert np.isfinite(measured)
+    # A repair that moves the figure away from the ring as written is announced.
+    distinct = len(set(points)) >= 3
+    written = float(geodesic_area_km2(Polygon(points))) if distinct else 0.0
+    announced = [w for w in caught if issubclass(w.category, FrontlineWarning)]
+    if abs(measured - written) > REPAIR_REPORT_KM2:
+        assert announced and "changed by the repair" in str(announced[0].message)
+    else:
+        assert not announced
 
 
 def test_check_lists_the_real_datas_known_problems_and_nothing_false(data_dir):
@@ -165,3 +297,24 @@ def test_check_names_every_bad_file_of_a_folder(tmp_path):
     clean = CliRunner().invoke(cli, ["-q", "check", str(folder.parent.parent), "--source",
                                      "deepstate"])
     assert clean.exit_code == 0
+
+
+def test_check_lists_repairs_and_assumed_crs_as_warnings(tmp_path):
+    from click.testing import CliRunner
+
+    from frontline.cli import cli
+
+    folder = tmp_path / "data" / "isw" / "zips"
+    write_isw_zip(folder / "good.zip", STEM)
+    write_isw_zip(folder / "hole.zip", "AssessedRussianAdvancesinUkraineOCT312024",
+                  [HOLE_OUTSIDE])
+    write_isw_zip(folder / "noprj.zip", "ClaimedRussianTerritoryinUkraineOCT312024",
+                  keep_prj=False)
+    result = CliRunner().invoke(cli, ["-q", "check", str(tmp_path / "data"), "--format",
+                                      "csv"])
+    assert result.exit_code == 1
+    problems = pd.read_csv(io.StringIO(result.stdout))
+    assert problems["kind"].tolist() == ["warning", "warning"]
+    assert [f.rsplit("/", 1)[-1] for f in problems["file"]] == ["hole.zip", "noprj.zip"]
+    assert "+82.90 km² changed by the repair" in problems["problem"][0]
+    assert "EPSG:3857 (Web Mercator metres" in problems["problem"][1]

@@ -193,6 +193,61 @@ def test_failed_download_is_one_error_and_leaves_nothing(server, tmp_path, reply
     assert listing(tmp_path) == []
 
 
+def test_next_fetch_removes_what_a_killed_fetch_left(tmp_path, caplog):
+    import subprocess
+    import sys
+
+    from frontline.sources.fetch import TEMP_PREFIX
+
+    body = b"0123456789" * 100
+    (tmp_path / "mirror" / "isw/area_tables").mkdir(parents=True)
+    (tmp_path / "mirror" / "isw/area_tables/test.json").write_bytes(body)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    folder = tmp_path / "data" / "deepstate" / "daily"
+    folder.mkdir(parents=True)
+    stale = folder / f"{TEMP_PREFIX}{gone}-abc123"  # a killed run's (its process is gone)
+    stale.mkdir()
+    (stale / "tmpq1w2e3").write_bytes(b"half a download")
+    running = folder / f"{TEMP_PREFIX}{os.getpid()}-def456"  # a run still going: kept
+    running.mkdir()
+    mine = folder / "notes.tmp"  # not frontline's naming: left alone
+    mine.write_text("x")
+    entries = _entry("", body)
+    with caplog.at_level("WARNING", logger="frontline"):
+        table = fetch([], data_dir=tmp_path / "data", entries=entries,
+                      mirror=str(tmp_path / "mirror"), progress=False,
+                      notice=lambda text: None)
+    assert table["status"].tolist() == ["downloaded"]
+    assert not stale.exists() and running.is_dir() and mine.is_file()
+    assert f"Removed {stale}: a temporary download left by a fetch that was killed" in caplog.text
+    assert listing(tmp_path / "data") == ["deepstate/daily/notes.tmp",
+                                          "isw/area_tables/test.json"]
+
+
+def test_download_keeps_its_temporary_files_under_frontlines_prefix(server, tmp_path,
+                                                                     monkeypatch):
+    # What pooch writes while downloading lies inside a TEMP_PREFIX folder (recognisable).
+    import pooch
+
+    from frontline.sources.fetch import TEMP_PREFIX
+
+    seen = []
+    real = pooch.retrieve
+
+    def spy(url, known_hash, fname, path, downloader):
+        seen.append(Path(path).name)
+        return real(url, known_hash=known_hash, fname=fname, path=path, downloader=downloader)
+
+    monkeypatch.setattr(pooch, "retrieve", spy)
+    body = b"0123456789" * 100
+    server.route("/f.json", Reply(200, body))
+    fetch([], data_dir=tmp_path, entries=_entry(f"{server.url}/f.json", body), mirror="",
+          progress=False, notice=lambda text: None)
+    assert len(seen) == 1 and seen[0].startswith(f"{TEMP_PREFIX}{os.getpid()}-")
+    assert listing(tmp_path) == ["isw/area_tables/test.json"]
+
+
 def test_file_missing_from_a_mirror_directory(tmp_path):
     (tmp_path / "mirror").mkdir()
     with pytest.raises(FetchError, match="not in the mirror"):
