@@ -124,8 +124,20 @@ def _geojson(frame: gpd.GeoDataFrame, kind: str) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
+def _outlines(boundaries) -> dict:
+    """Unit outlines as GeoJSON lines (context where background tiles cannot load)."""
+    frame = boundaries.to_crs("EPSG:4326")
+    name = next((c for c in ("name_en", "name") if c in frame.columns), None)
+    features = []
+    for index, geometry in enumerate(frame.geometry):
+        line = shapely.simplify(geometry.boundary, SIMPLIFY_DEG * 5)
+        features.append({"type": "Feature", "geometry": json.loads(shapely.to_geojson(line)),
+                         "properties": {"name": str(frame[name].iloc[index]) if name else ""}})
+    return {"type": "FeatureCollection", "features": features}
+
+
 def explore(history: History, /, dates=None, *, source: str = "deepstate",
-            preset: str | None = None, height: str = "560px"):
+            preset: str | None = None, boundaries=None, height: str = "560px"):
     """An interactive map of the area held and of each change, with a date slider.
 
     Parameters
@@ -139,6 +151,9 @@ def explore(history: History, /, dates=None, *, source: str = "deepstate",
         ``"deepstate"`` (daily maps) or ``"isw"`` (ISW/CTP's polygon dates).
     preset : str, optional
         The layers measured; the source's default when None.
+    boundaries : geopandas.GeoDataFrame, optional
+        Outlines to draw for context (e.g. ``frontline.load_units("oblast")``): the map's
+        background tiles need a network, the outlines do not.
     height : str
         CSS height of the map.
 
@@ -177,6 +192,9 @@ def explore(history: History, /, dates=None, *, source: str = "deepstate",
                        scroll_wheel_zoom=True, layout=ipywidgets.Layout(height=height))
     info = ipywidgets.HTML(value="Hover over an area for its size and dates.")
     m.add(ipyleaflet.WidgetControl(widget=info, position="topright"))
+    if boundaries is not None:
+        m.add(ipyleaflet.GeoJSON(data=_outlines(boundaries), name="Boundaries",
+                                 style={"color": "#555555", "weight": 0.7, "fill": False}))
     layers = {}
     for kind in ("held", "gained", "lost"):
         layer = ipyleaflet.GeoJSON(data=_geojson(first, kind), style=_STYLE[kind],

@@ -67,6 +67,20 @@ def test_explore_widget_has_a_slider_map_and_switches_date():
     assert "DeepStateMap" in widget.children[-1].value  # the credit
 
 
+def test_explore_draws_boundaries_for_context():
+    pytest.importorskip("ipyleaflet")
+    history, _ = toy_history()
+    units = gpd.GeoDataFrame({"name_en": ["A", "B"]},
+                             geometry=[box(36.5, 47.5, 37.25, 48.5), box(37.25, 47.5, 38, 48.5)],
+                             crs="EPSG:4326")
+    widget = frontline.explore(history, ["2025-02-28", "2025-03-31"], boundaries=units)
+    outlines = [layer for layer in widget.map.layers if getattr(layer, "name", "") == "Boundaries"]
+    assert len(outlines) == 1
+    features = outlines[0].data["features"]
+    assert [f["properties"]["name"] for f in features] == ["A", "B"]
+    assert {f["geometry"]["type"] for f in features} == {"LineString"}
+
+
 def test_explore_needs_polygons():
     history, _ = toy_history()
     with pytest.raises(frontline.FrontlineError, match="explore needs at least one date"):
