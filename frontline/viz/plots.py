@@ -475,12 +475,19 @@ def _draw_boundaries(ax, boundaries, extent, *, names: bool = False) -> None:
         text.set_in_layout(False)
 
 
-def _draw_held(ax, held, extent, label: str | None):
-    """The area held, in a neutral colour under the change, for context."""
+def _draw_held(ax, held, extent, label: str | None, within=None):
+    """The area held, in a neutral colour under the change, for context (inside
+    ``within``, Ukraine's units, when given: a layer's edge past the border is not shown).
+    """
     held = _clip(_as_4326(held, "held"), extent)
     if held is None or held.empty:
         return None
     from matplotlib.patches import Patch
+
+    if within is not None:
+        land = shapely.union_all(_clip(within, extent).geometry.values)
+        held = held.assign(geometry=shapely.intersection(held.geometry.values, land))
+        held = held[~held.geometry.is_empty]
 
     _project(held).plot(ax=ax, facecolor=_HELD, edgecolor="none", zorder=1)
     return Patch(facecolor=_HELD, edgecolor="none", label=label or "held by Russia")
@@ -775,7 +782,8 @@ def plot_change_map(gained, lost, *, boundaries=None, towns=None, ax=None, by="p
     title, source_line : str, optional
         Replace the default title and credit line.
     held : geopandas.GeoDataFrame, optional
-        The area held by Russia (e.g. at the start), drawn in grey beneath the change.
+        The area held by Russia (e.g. at the start), drawn in grey beneath the change
+        (inside ``boundaries`` when given).
     held_label : str, optional
         Its legend entry (default "Held by Russia").
     locator : bool
@@ -810,7 +818,7 @@ def plot_change_map(gained, lost, *, boundaries=None, towns=None, ax=None, by="p
     _set_map_extent(ax, extent)
 
     handles = []
-    held_handle = _draw_held(ax, held, extent, held_label)
+    held_handle = _draw_held(ax, held, extent, held_label, within=boundaries)
     if held_handle is not None:
         handles.append(held_handle)
     for name, frame, cmap, hatch in (("Gained by Russia", gained, "Reds", None),

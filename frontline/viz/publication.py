@@ -228,17 +228,19 @@ def _bar_and_map(bar: pd.Series, shown: MapSnapshots, net_map: float) -> str:
 def _notes(month_name, monthly, shown, axis, net_map, written, credit, why,
            bar_and_map) -> str:
     inexact = monthly.loc[~monthly["exact"], "period"].tolist()
-    measured = ("ISW's control + advances + claimed layers, preset afp"
-                if str(monthly["source"].iloc[-1]).startswith("isw")
-                else "DeepStateMap's occupied area, preset deepstate")
+    isw = str(monthly["source"].iloc[-1]).startswith("isw") or shown.source == "isw"
+    measured = ("held or claimed by Russia (ISW's control + advances + claimed layers, "
+                "preset afp)" if str(monthly["source"].iloc[-1]).startswith("isw")
+                else "held by Russia (DeepStateMap's occupied area, preset deepstate)")
     lines = [
         f"# frontline charts: {month_name}",
         "",
-        f"{credit}. ISW/CTP data must be credited to \"ISW and AEI's Critical Threats "
-        "Project\" and may not be redistributed without ISW's consent.",
+        f"{credit}." + (" ISW/CTP data must be credited to \"ISW and AEI's Critical "
+                        "Threats Project\" and may not be redistributed without ISW's "
+                        "consent." if isw else ""),
         "",
         "## monthly_gains",
-        f"Net change of the territory held or claimed by Russia ({measured}), "
+        f"Net change of the territory {measured}, "
         f"{monthly['period'].iloc[0]} to {monthly['period'].iloc[-1]}; a month's figure is "
         "total(last day) − total(last day of the previous month).",
         *([f"Source: {why}."] if why else []),
