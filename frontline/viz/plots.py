@@ -40,6 +40,7 @@ __all__ = [
     "plot_area_closeup",
     "plot_pokrovsk",
     "plot_source_comparison",
+    "label_extent",
     "place_labels",
     "round_adding_up",
 ]
@@ -336,27 +337,39 @@ def _overlaps(box, others) -> bool:
     return any(box.overlaps(other) for other in others)
 
 
+def label_extent(text, renderer):
+    """A label's drawn extent: its text and the box behind it (town labels have one)."""
+    from matplotlib.transforms import Bbox
+
+    box = text.get_window_extent(renderer)
+    patch = text.get_bbox_patch()
+    if patch is not None:
+        box = Bbox.union([box, patch.get_window_extent(renderer)])
+    return box
+
+
 def place_labels(ax, labels=None) -> list:
-    """Move map labels apart with adjustText, then leave out any that still collide.
+    """Move town labels apart with adjustText, then leave out any label that still collides.
 
     Parameters
     ----------
     ax : matplotlib.axes.Axes
         A map drawn by this module (its labels carry :data:`LABEL_GID`).
     labels : list of matplotlib.text.Text, optional
-        In order of importance (first kept first); default: the axes' labels in the
-        order they were drawn (towns by population, then oblast names).
+        Default: the axes' labels, town names (largest town first) before unit names.
+        All are moved apart; a town label moved far gets a leader line to its point.
 
     Returns
     -------
     list of str
-        The labels left out: they overlapped a more important label, the scale bar or a
-        ring radius even after adjustText moved them, or fell outside the map.
+        The labels left out, in order: they overlapped a more important label, the scale
+        bar or a ring radius even after adjustText moved them, or fell outside the map.
 
     Notes
     -----
     Call it after the figure has its final size and layout: extents are measured by the
-    renderer. The plotting functions of this module call it last.
+    renderer (:func:`label_extent`: the text and the white box behind a town's name). The
+    plotting functions of this module call it last.
     """
     from adjustText import adjust_text
 
@@ -364,24 +377,32 @@ def place_labels(ax, labels=None) -> list:
         labels = [t for t in ax.texts if t.get_gid() == LABEL_GID]
     labels = [t for t in labels if t.get_visible()]
     if not labels:
+        ax._frontline_dropped = []
         return []
+    towns = [t for t in labels if getattr(t, "_frontline_kind", "town") == "town"]
+    units = [t for t in labels if t not in towns]
     fig = ax.get_figure()
     fig.canvas.draw()
     points = getattr(ax, "_frontline_points", None)
     kwargs = {}
     if points is not None and len(points):
         kwargs = {"x": points[:, 0], "y": points[:, 1]}
+    # Towns and unit names are moved apart together (unit names only a little, without a
+    # leader line: they name an area, not a point).
     _, leaders = adjust_text(
-        labels, ax=ax, objects=_fixed_texts(ax) or None, expand=(1.1, 1.3),
+        towns + units, ax=ax, objects=_fixed_texts(ax) or None, expand=(1.1, 1.3),
         ensure_inside_axes=True, time_lim=2,
         arrowprops={"arrowstyle": "-", "color": "0.35", "linewidth": 0.5}, **kwargs)
+    for leader in leaders or []:
+        if getattr(leader, "patchA", None) in units:
+            leader.remove()
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     frame = ax.get_window_extent(renderer)
-    kept = [t.get_window_extent(renderer) for t in _fixed_texts(ax)]
+    kept = [label_extent(t, renderer) for t in _fixed_texts(ax)]
     dropped = []
-    for text in labels:
-        box = text.get_window_extent(renderer)
+    for text in towns + units:
+        box = label_extent(text, renderer)
         inside = (box.x0 >= frame.x0 - 1 and box.x1 <= frame.x1 + 1
                   and box.y0 >= frame.y0 - 1 and box.y1 <= frame.y1 + 1)
         if not inside or _overlaps(box, kept):
@@ -391,7 +412,8 @@ def place_labels(ax, labels=None) -> list:
             kept.append(box)
     for leader in leaders or []:
         # the leader line of a label left out would point from nothing
-        if getattr(leader, "patchA", None) is not None and leader.patchA.axes is None:
+        if (leader.axes is not None and getattr(leader, "patchA", None) is not None
+                and leader.patchA.axes is None):
             leader.remove()
     ax._frontline_dropped = dropped
     return dropped
@@ -471,6 +493,7 @@ def _draw_boundaries(ax, boundaries, extent, *, names: bool = False) -> None:
     for name, geometry in zip(shown[column], shown.geometry, strict=True):
         point = geometry.representative_point()
         text = ax.text(point.x, point.y, str(name), **_label_style("unit"))
+        text._frontline_kind = "unit"
         text.set_gid(LABEL_GID)
         text.set_in_layout(False)
 

@@ -23,6 +23,7 @@ from frontline import KM2_PER_MI2
 from frontline.viz.plots import (
     LABEL_GID,
     MAP_CRS,
+    label_extent,
     plot_area_closeup,
     plot_change_map,
     plot_controlled_total,
@@ -336,7 +337,8 @@ def label_boxes(ax):
     fig = ax.get_figure()
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
-    return {t.get_text(): t.get_window_extent(renderer) for t in ax.texts
+    # the text and the white box behind it, as drawn
+    return {t.get_text(): label_extent(t, renderer) for t in ax.texts
             if t.get_gid() == LABEL_GID and t.get_visible()}
 
 
