@@ -35,6 +35,7 @@ from frontline.compare import (
     controlled_totals,
     held_by_date,
     map_snapshots,
+    notebook_data_dir,
     reproduce_published,
     source_difference,
     source_differences,
@@ -59,6 +60,7 @@ from frontline.layers import LAYERS, PRESETS
 from frontline.regions import area_series, breakdown, distance_series, monthly_by_unit
 from frontline.sources.archive import import_paths, load_history
 from frontline.sources.fetch import ensure_data
+from frontline.viz.explore import explore, explore_layers
 from frontline.viz.plots import (
     plot_axis_series,
     plot_monthly_gains,
@@ -92,6 +94,8 @@ __all__ = [
     "controlled_totals",
     "distance_series",
     "ensure_data",
+    "explore",
+    "explore_layers",
     "find_town",
     "find_unit",
     "geodesic_area_km2",
@@ -107,6 +111,7 @@ __all__ = [
     "month_brief",
     "monthly_by_unit",
     "monthly_gains",
+    "notebook_data_dir",
     "plot_axis_series",
     "plot_monthly_gains",
     "plot_pokrovsk",

@@ -35,6 +35,7 @@ __all__ = [
     "controlled_totals",
     "held_by_date",
     "map_snapshots",
+    "notebook_data_dir",
     "reproduce_published",
     "sample_dates",
     "source_difference",
@@ -444,3 +445,56 @@ def data_dir_for(history: History, data_dir=None):
     if data_dir is None and history.root is not None:
         return history.root
     return resolve_data_dir(data_dir)
+
+
+def notebook_data_dir(start=None):
+    """The data directory for a notebook, wherever JupyterLab was started.
+
+    ``$FRONTLINE_DATA_DIR`` as given when absolute; a relative one (the README's
+    ``FRONTLINE_DATA_DIR=../shared/data jupyter lab notebooks/``) is taken from the
+    repository's root — the nearest folder above the kernel's working folder holding
+    ``pyproject.toml`` and ``notebooks/`` — not from the kernel's own folder
+    (``notebooks/``), where it would point elsewhere. The absolute path is then put back
+    into ``FRONTLINE_DATA_DIR`` for this process, so functions called without
+    ``data_dir=`` find the same folder.
+
+    Parameters
+    ----------
+    start : path-like, optional
+        Where to start looking for the repository (default: the working folder).
+
+    Returns
+    -------
+    pathlib.Path
+        The data directory (absolute).
+
+    Raises
+    ------
+    DataDirError
+        When the variable is unset or the folder does not exist (the message names both
+        the value and the folder it was resolved to).
+    """
+    import os
+    from pathlib import Path
+
+    from frontline.errors import DataDirError
+    from frontline.settings import ENV_DATA_DIR, resolve_data_dir
+
+    value = os.environ.get(ENV_DATA_DIR)
+    if not value:
+        return resolve_data_dir()  # the cache of frontline fetch, or the usual error
+    path = Path(value).expanduser()
+    if not path.is_absolute():
+        here = Path(start or Path.cwd()).resolve()
+        root = next((d for d in (here, *here.parents)
+                     if (d / "pyproject.toml").is_file() and (d / "notebooks").is_dir()),
+                    here)
+        path = root / path
+    path = path.resolve()
+    if not path.is_dir():
+        raise DataDirError(
+            f"{ENV_DATA_DIR}={value} resolves to {path}, which does not exist: set it to "
+            "the data directory (absolute, or relative to the repository's root)."
+        )
+    os.environ[ENV_DATA_DIR] = str(path)
+    return path

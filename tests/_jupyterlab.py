@@ -72,13 +72,18 @@ class JupyterLabServer:
         An empty folder for the server's configuration, settings, workspaces and log.
     """
 
-    def __init__(self, root_dir: Path, state_dir: Path):
+    def __init__(self, root_dir: Path, state_dir: Path, *, launch: str | None = None,
+                 cwd: Path | None = None):
         self.root_dir = Path(root_dir).resolve()
         self.state_dir = Path(state_dir)
         self.port = free_port()
         self.token = secrets.token_hex(16)
         self.log_path = self.state_dir / "jupyterlab.log"
         self.process: subprocess.Popen | None = None
+        #: A shell command run as written (e.g. notebooks/README.md's), in ``cwd``; the
+        #: server options then come from a config file in the throw-away config folder.
+        self.launch = launch
+        self.cwd = Path(cwd) if cwd is not None else None
 
     @property
     def base_url(self) -> str:
@@ -95,7 +100,12 @@ class JupyterLabServer:
         # nothing, so let ipykernel choose its inline backend.
         env.pop("MPLBACKEND", None)
         data_dir = env.get("FRONTLINE_DATA_DIR")
-        if data_dir:
+        if self.launch is not None:
+            # The command sets FRONTLINE_DATA_DIR itself, as a user's shell would; its
+            # ``jupyter`` is this Python's.
+            env.pop("FRONTLINE_DATA_DIR", None)
+            env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+        elif data_dir:
             # Kernels start in the notebook's folder: a relative path would move.
             env["FRONTLINE_DATA_DIR"] = str(Path(data_dir).resolve())
         for var, sub in [
@@ -112,9 +122,20 @@ class JupyterLabServer:
             path = self.state_dir / "settings" / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(values), encoding="utf-8")
+        if self.launch is not None:
+            config = {"ServerApp": {"ip": "127.0.0.1", "port": self.port, "port_retries": 0,
+                                    "open_browser": False,
+                                    "allow_root": hasattr(os, "geteuid") and os.geteuid() == 0},
+                      "IdentityProvider": {"token": self.token},
+                      "LabApp": {"expose_app_in_browser": True, "news_url": None,
+                                 "check_for_updates_class": "jupyterlab.NeverCheckForUpdate"}}
+            (self.state_dir / "config" / "jupyter_server_config.json").write_text(
+                json.dumps(config), encoding="utf-8")
         return env
 
     def command(self) -> list[str]:
+        if self.launch is not None:
+            return ["bash", "-c", self.launch]
         cmd = [
             sys.executable, "-m", "jupyter", "lab",
             "--no-browser",
@@ -139,7 +160,7 @@ class JupyterLabServer:
         self._log = log
         self.process = subprocess.Popen(
             self.command(), env=env, stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
+            stdin=subprocess.DEVNULL, start_new_session=True, cwd=self.cwd,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -282,6 +303,22 @@ JS_CONTENT_HEIGHT = """
 }
 """
 
+#: The interactive maps (ipyleaflet) on the page: drawn features, sliders, the info box.
+JS_LEAFLET_REPORT = """
+() => {
+  const maps = Array.from(document.querySelectorAll('.jp-OutputArea-output .leaflet-container'));
+  return {
+    maps: maps.length,
+    features: maps.map((m) => m.querySelectorAll('.leaflet-overlay-pane path').length),
+    sliders: document.querySelectorAll('.jp-OutputArea-output .widget-slider').length,
+    slider_labels: Array.from(document.querySelectorAll(
+      '.jp-OutputArea-output .widget-readout')).map((e) => e.innerText),
+    info: Array.from(document.querySelectorAll(
+      '.jp-OutputArea-output .leaflet-control .widget-html-content')).map((e) => e.innerText),
+  };
+}
+"""
+
 JS_SHUTDOWN_KERNEL = """
 async () => {
   const w = window.jupyterapp.shell.currentWidget;
@@ -380,3 +417,26 @@ def cell_problems(state: dict) -> list[str]:
         if cell["source"].strip() and cell["executionCount"] is None:
             problems.append(f"{where} did not run: {cell['source'][:80]!r}")
     return problems
+
+
+def leaflet_report(page) -> dict:
+    """What the interactive maps on the page show (see ``JS_LEAFLET_REPORT``)."""
+    return page.evaluate(JS_LEAFLET_REPORT)
+
+
+def hover_a_feature(page, *, timeout: float = 20.0, tries: int = 6) -> list[str]:
+    """Point at the drawn areas of the first map one after another until the info box
+    says what is under the pointer (the kernel answers the hover); return its text.
+    """
+    paths = page.locator(".jp-OutputArea-output .leaflet-container "
+                         ".leaflet-overlay-pane path")
+    paths.first.scroll_into_view_if_needed()
+    for index in range(min(paths.count(), tries)):
+        paths.nth(index).hover(force=True)
+        deadline = time.monotonic() + timeout / tries
+        while time.monotonic() < deadline:
+            info = leaflet_report(page)["info"]
+            if any("km²" in text for text in info):
+                return info
+            time.sleep(0.25)
+    return leaflet_report(page)["info"]

@@ -1,17 +1,21 @@
 """JupyterLab really opens the notebooks: each one runs in a real Chromium, without errors.
 
-For every ``notebooks/*.ipynb`` a headless JupyterLab serves the repository, Debian's
-Chromium (driven by Playwright, no browser download) opens the notebook, runs all cells
-with JupyterLab's own command, and the test asserts that no error output appears and that
-at least one chart rendered as an image. A screenshot of each notebook is kept in
+JupyterLab is started with the launch command of ``notebooks/README.md``, exactly as
+written there (run by ``bash`` from the repository's root; the port, token and headless
+options come from a throw-away config folder, not from the command line). For every
+``notebooks/*.ipynb`` Debian's Chromium (driven by Playwright, no browser download) opens
+the notebook, runs all cells with JupyterLab's own command, and the test asserts that no
+error output appears and that at least one chart rendered as an image; a notebook that
+calls ``frontline.explore`` must show its interactive map with features, a date slider,
+and the area under the pointer in the info box. A screenshot of each notebook is kept in
 ``artifacts/screenshots/<name>.png`` (gitignored; CI keeps it as an artefact), also when
 the notebook fails.
 
 Environment variables:
 
 ``FRONTLINE_NOTEBOOK_DIR``
-    Folder of notebooks to open (default: the repository's ``notebooks/``). JupyterLab
-    serves its parent folder.
+    Folder of notebooks to open instead of the repository's ``notebooks/``; JupyterLab then
+    serves its parent folder, started by the test itself (not the README's command).
 ``FRONTLINE_NOTEBOOK_TIMEOUT``
     Seconds allowed for one notebook's cells to run (default 600).
 ``FRONTLINE_CHROMIUM``
@@ -21,6 +25,7 @@ Environment variables:
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -30,6 +35,8 @@ from ._jupyterlab import (
     JupyterLabServer,
     cell_problems,
     chromium_executable,
+    hover_a_feature,
+    leaflet_report,
     open_notebook,
     run_all_cells,
     screenshot,
@@ -40,7 +47,8 @@ from ._jupyterlab import (
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[1]
-NOTEBOOK_DIR = Path(os.environ.get("FRONTLINE_NOTEBOOK_DIR") or REPO / "notebooks").resolve()
+OTHER_DIR = os.environ.get("FRONTLINE_NOTEBOOK_DIR")
+NOTEBOOK_DIR = Path(OTHER_DIR or REPO / "notebooks").resolve()
 SCREENSHOT_DIR = REPO / "artifacts" / "screenshots"
 RUN_TIMEOUT = float(os.environ.get("FRONTLINE_NOTEBOOK_TIMEOUT", "600"))
 OPEN_TIMEOUT = 90.0  # page load, kernel start, idle
@@ -49,9 +57,32 @@ IMAGE_TIMEOUT = 15.0
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb")) if NOTEBOOK_DIR.is_dir() else []
 
 
+def readme_launch_command() -> str:
+    """The one ``... jupyter lab ...`` line of notebooks/README.md's bash block."""
+    text = (REPO / "notebooks" / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```bash\n(.*?)```", text, flags=re.S)
+    lines = [line.strip() for block in blocks for line in block.splitlines()
+             if "jupyter lab" in line]
+    assert len(lines) == 1, f"notebooks/README.md should give one launch command: {lines}"
+    return lines[0]
+
+
+def test_readme_launch_command_is_the_documented_one():
+    command = readme_launch_command()
+    assert command == "FRONTLINE_DATA_DIR=../shared/data jupyter lab notebooks/"
+
+
 @pytest.fixture(scope="module")
 def jupyterlab(tmp_path_factory):
-    server = JupyterLabServer(NOTEBOOK_DIR.parent, tmp_path_factory.mktemp("jupyterlab"))
+    state = tmp_path_factory.mktemp("jupyterlab")
+    if OTHER_DIR:
+        server = JupyterLabServer(NOTEBOOK_DIR.parent, state)
+    else:
+        # notebooks/README.md's command as written, from the repository's root: JupyterLab
+        # serves notebooks/ and the kernel starts there with a relative FRONTLINE_DATA_DIR.
+        server = JupyterLabServer(REPO / "notebooks", state, launch=readme_launch_command(),
+                                  cwd=REPO)
+        assert server.command() == ["bash", "-c", readme_launch_command()]
     server.start()
     yield server
     server.stop()
@@ -98,6 +129,15 @@ def test_notebook_runs_in_jupyterlab(notebook, request):
         open_notebook(page, server, relpath, timeout=OPEN_TIMEOUT)
         state = run_all_cells(page, timeout=RUN_TIMEOUT)
         dom = wait_for_images(page, timeout=IMAGE_TIMEOUT)
+        interactive = "frontline.explore(" in notebook.read_text(encoding="utf-8")
+        leaflet = hover = None
+        if interactive:
+            page.wait_for_selector(".jp-OutputArea-output .leaflet-overlay-pane path",
+                                   timeout=IMAGE_TIMEOUT * 1000)
+            leaflet = leaflet_report(page)
+            hover = hover_a_feature(page)
+            widget = page.locator(".jp-OutputArea-output:has(.leaflet-container)").first
+            widget.screenshot(path=str(SCREENSHOT_DIR / f"{notebook.stem}_explore.png"))
         # Before any assertion, so that a failing notebook leaves its picture too.
         screenshot(page, SCREENSHOT_DIR / f"{notebook.stem}.png")
         shutdown_kernel(page)
@@ -121,3 +161,9 @@ def test_notebook_runs_in_jupyterlab(notebook, request):
         f"{relpath} rendered no chart as an image (images found: {dom['images']})"
     )
     assert notebook.read_bytes() == before, f"running {relpath} modified the file on disk"
+    if interactive:
+        assert leaflet["maps"] == 1, leaflet
+        assert leaflet["features"][0] > 0, f"the interactive map shows no features: {leaflet}"
+        assert leaflet["sliders"] >= 1 and leaflet["slider_labels"], leaflet
+        assert any("km²" in text for text in hover), (
+            f"pointing at an area did not say its size: {hover}")

@@ -12,7 +12,9 @@ _SOURCES = ["isw", "isw-areas", "deepstate"]
 
 @cli.command()
 @click.option("--month", required=True, help="The month to chart, YYYY-MM (the bars end "
-              "with it; the map and the Pokrovsk close-up show it).")
+              "with it; the map and the Pokrovsk close-up show it). Any month the data "
+              "covers: ISW where its data reaches the month's end, else DeepStateMap; a "
+              "month the data ends inside is drawn to its last day, marked partial.")
 @click.option("--through", default=None,
               help="End the month early on this date (e.g. 2024-10-27).")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
@@ -25,8 +27,12 @@ def charts(ctx, month, through, out_dir, max_offset_days):
     """Write the month's publication charts: bars, gains map, Pokrovsk close-up.
 
     PNG and SVG of each chart, the CSV behind it and notes_<month>.md; prints the paths
-    written, one a line. With --archive/--as-of the layers and the area table come from
-    the archive (import the area table too); boundaries and towns from the data directory.
+    written, one a line. The set is written to a temporary folder inside --out and moved
+    into place only when complete, so a failed run leaves the previous set untouched.
+    With --archive/--as-of the layers and the area table come from the archive (import
+    the area table too); boundaries and towns from the data directory.
+
+    Example: frontline charts --month 2024-10 --through 2024-10-27 --out charts/
     """
     history = get_history(ctx, sources=_SOURCES, region=True)
     paths = publication_charts(history, month, through=through, out_dir=out_dir,

@@ -6,13 +6,17 @@ labels with units, the snapshot dates it rests on, and a source line crediting "
 AEI's Critical Threats Project" and/or "DeepStateMap". pyplot is imported only to create
 a figure when no Axes is given; no style or rcParams is changed.
 
-Maps are drawn in longitude/latitude with the aspect corrected for latitude
-(``1 / cos(latitude)``), so that a kilometre east looks as long as a kilometre north in
-the middle of the map, with a scale bar in km.
+Maps are drawn in :data:`MAP_CRS`, a Lambert azimuthal equal-area projection centred on
+Ukraine (areas true everywhere, shapes within about 1 % across the country), without degree
+axes and with a scale bar in km; windows (``extent=``) are given in longitude/latitude.
+Held territory is shown for context, oblast names and town labels are placed by
+adjustText and any label that still collides with another is left out
+(:func:`place_labels`), so the drawn labels never overlap.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 
 import geopandas as gpd
@@ -26,6 +30,7 @@ from frontline.geodesy import KM2_PER_MI2, geodesic_distance_km, geodesic_forwar
 from frontline.sources.credits import source_credit
 
 __all__ = [
+    "MAP_CRS",
     "POKROVSK",
     "POKROVSK_TOWNS",
     "source_credit",
@@ -35,7 +40,16 @@ __all__ = [
     "plot_area_closeup",
     "plot_pokrovsk",
     "plot_source_comparison",
+    "label_extent",
+    "place_labels",
+    "round_adding_up",
 ]
+
+#: The projection maps are drawn in: Lambert azimuthal equal-area centred on Ukraine.
+MAP_CRS = "+proj=laea +lat_0=48.5 +lon_0=31.5 +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"
+
+#: Town labels and oblast names carry this gid, so tests and callers can find them.
+LABEL_GID = "frontline-label"
 
 #: Pokrovsk's centre (GeoNames 704422): longitude, latitude.
 POKROVSK = (37.17706, 48.28014)
@@ -62,9 +76,11 @@ _PRESET_HOW = {
 _GAIN = "#b2182b"
 _LOSS = "#2166ac"
 _INEXACT_NOTE = (
-    "Hatched: no snapshot for an end date; interpolated/substituted — see "
-    "start_snapshot/end_snapshot"
+    "Hatched bars: the source has no figure for the first or last day of that month, so the "
+    "value is estimated from the nearest days it has (listed below); the thin line is the "
+    "range in which 9 of 10 such estimates fall"
 )
+_HELD = "#ddd5ca"
 
 
 # ----------------------------------------------------------------------- helpers
@@ -195,42 +211,228 @@ def _towns_frame(towns):
 
 
 def _clip(frame, extent):
-    """Clip polygons to the view (large national polygons draw much faster)."""
+    """Clip polygons to what the projected view of ``extent`` shows, with a margin (large
+    national polygons draw much faster).
+    """
     if frame is None or extent is None or frame.empty:
         return frame
     frame = frame.copy()
-    pad_x = (extent[2] - extent[0]) * 0.05
-    pad_y = (extent[3] - extent[1]) * 0.05
-    frame["geometry"] = shapely.clip_by_rect(
-        frame.geometry.values, extent[0] - pad_x, extent[1] - pad_y,
-        extent[2] + pad_x, extent[3] + pad_y,
-    )
+    minx, miny, maxx, maxy = _map_box(extent)
+    pad_x, pad_y = (maxx - minx) * 0.05, (maxy - miny) * 0.05
+    window = _to_map_transformer().transform_bounds(
+        minx - pad_x, miny - pad_y, maxx + pad_x, maxy + pad_y, densify_pts=21,
+        direction="INVERSE")
+    frame["geometry"] = shapely.clip_by_rect(frame.geometry.values, *window)
     return frame[~frame.geometry.is_empty]
 
 
+@functools.lru_cache(maxsize=1)
+def _to_map_transformer():
+    from pyproj import Transformer
+
+    return Transformer.from_crs("EPSG:4326", MAP_CRS, always_xy=True)
+
+
+def _project(frame):
+    """A lon/lat frame in :data:`MAP_CRS` (None and empty frames pass through)."""
+    if frame is None or frame.empty:
+        return frame
+    return frame.to_crs(MAP_CRS)
+
+
+def _map_xy(lon, lat):
+    return _to_map_transformer().transform(lon, lat)
+
+
+def _map_box(extent):
+    """The projected box that holds a longitude/latitude window."""
+    return _to_map_transformer().transform_bounds(*extent, densify_pts=21)
+
+
 def _set_map_extent(ax, extent) -> None:
-    minx, miny, maxx, maxy = extent
+    """Show the lon/lat window ``extent`` in :data:`MAP_CRS`: no degree axes, a scale bar."""
+    minx, miny, maxx, maxy = _map_box(extent)
     ax.set_xlim(minx, maxx)
     ax.set_ylim(miny, maxy)
-    ax.set_aspect(1.0 / math.cos(math.radians((miny + maxy) / 2)))
-    ax.set_xlabel("Longitude (°E)")
-    ax.set_ylabel("Latitude (°N)")
-    ax.tick_params(labelsize=7)
-    _scale_bar(ax, extent)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    for spine in ax.spines.values():
+        spine.set_color("0.6")
+        spine.set_linewidth(0.6)
+    _scale_bar(ax, (minx, miny, maxx, maxy))
 
 
-def _scale_bar(ax, extent) -> None:
-    minx, miny, maxx, maxy = extent
-    lat = miny + (maxy - miny) * 0.06
-    width_km = float(geodesic_distance_km(minx, lat, maxx, lat))
+def _scale_bar(ax, box) -> None:
+    """A bar of a round number of km, measured geodesically at its own place on the map."""
+    minx, miny, maxx, maxy = box
+    x0, y = minx + (maxx - minx) * 0.04, miny + (maxy - miny) * 0.05
+    lon0, lat0 = _to_map_transformer().transform(x0, y, direction="INVERSE")
+    lon1, lat1 = _to_map_transformer().transform(maxx, y, direction="INVERSE")
+    width_km = float(geodesic_distance_km(lon0, lat0, lon1, lat1))
     nice = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500]
     length = max([n for n in nice if n <= width_km / 4] or [nice[0]])
-    x0 = minx + (maxx - minx) * 0.04
-    x1 = geodesic_forward(x0, lat, 90, length)[0]
-    ax.plot([x0, x1], [lat, lat], color="black", linewidth=2.5, solid_capstyle="butt",
-            zorder=6)
-    ax.annotate(f"{length:g} km", xy=((x0 + x1) / 2, lat), xytext=(0, 3),
-                textcoords="offset points", ha="center", va="bottom", fontsize=7, zorder=6)
+    end_lon, end_lat = geodesic_forward(lon0, lat0, 90, length)[:2]
+    ex, ey = _map_xy(end_lon, end_lat)
+    x1 = x0 + math.hypot(ex - x0, ey - y)
+    ax.plot([x0, x1], [y, y], color="black", linewidth=2.5, solid_capstyle="butt", zorder=6)
+    text = ax.annotate(f"{length:g} km", xy=((x0 + x1) / 2, y), xytext=(0, 3),
+                       textcoords="offset points", ha="center", va="bottom", fontsize=7,
+                       zorder=6)
+    _fixed_texts(ax).append(text)
+
+
+def _fixed_texts(ax) -> list:
+    """Texts drawn on a map that labels must not cover (scale bar, ring radii)."""
+    if not hasattr(ax, "_frontline_fixed"):
+        ax._frontline_fixed = []
+    return ax._frontline_fixed
+
+
+def round_adding_up(gained: float, lost: float, net: float, *, decimals: int = 0):
+    """Round gained, lost and net so that the rounded gained − lost equals the rounded net.
+
+    Each is rounded to ``decimals``; when the three rounded values do not add up (451,
+    1, +451 for 450.9, 0.6, +450.3) the one whose rounding moved least away from its exact
+    value is rounded the other way, so every shown value stays within one unit of the last
+    digit of its exact value.
+
+    Parameters
+    ----------
+    gained, lost : float
+        Gross areas (≥ 0).
+    net : float
+        ``gained − lost``.
+    decimals : int
+        Digits after the decimal point.
+
+    Returns
+    -------
+    (float, float, float)
+        Rounded gained, lost and net with ``gained − lost == net``.
+
+    Examples
+    --------
+    >>> round_adding_up(450.9, 0.6, 450.3)
+    (451.0, 1.0, 450.0)
+    >>> round_adding_up(12.4, 3.4, 9.0)
+    (12.0, 3.0, 9.0)
+    """
+    scale = 10.0 ** decimals
+    exact = np.array([gained, lost, net], dtype=float) * scale
+    rounded = np.round(exact)
+    miss = rounded[0] - rounded[1] - rounded[2]  # -1, 0 or +1 in units of the last digit
+    if miss:
+        # gained down, lost up or net up by one unit fixes miss=+1 (the reverse for -1)
+        steps = np.array([-miss, miss, miss])
+        cost = np.abs(rounded + steps - exact)
+        which = int(np.argmin(cost))
+        rounded[which] += steps[which]
+    return tuple(round(float(v) / scale, decimals) for v in rounded)
+
+
+def _overlaps(box, others) -> bool:
+    return any(box.overlaps(other) for other in others)
+
+
+def label_extent(text, renderer):
+    """A label's drawn extent: its text and the box behind it (town labels have one)."""
+    from matplotlib.transforms import Bbox
+
+    box = text.get_window_extent(renderer)
+    patch = text.get_bbox_patch()
+    if patch is not None:
+        box = Bbox.union([box, patch.get_window_extent(renderer)])
+    return box
+
+
+def place_labels(ax, labels=None) -> list:
+    """Move town labels apart with adjustText, then leave out any label that still collides.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        A map drawn by this module (its labels carry :data:`LABEL_GID`).
+    labels : list of matplotlib.text.Text, optional
+        Default: the axes' labels, town names (largest town first) before unit names.
+        All are moved apart; a town label moved far gets a leader line to its point.
+
+    Returns
+    -------
+    list of str
+        The labels left out, in order: they overlapped a more important label, the scale
+        bar or a ring radius even after adjustText moved them, or fell outside the map.
+
+    Notes
+    -----
+    Call it after the figure has its final size and layout: extents are measured by the
+    renderer (:func:`label_extent`: the text and the white box behind a town's name). The
+    plotting functions of this module call it last.
+    """
+    from adjustText import adjust_text
+
+    if labels is None:
+        labels = [t for t in ax.texts if t.get_gid() == LABEL_GID]
+    labels = [t for t in labels if t.get_visible()]
+    if not labels:
+        ax._frontline_dropped = []
+        return []
+    towns = [t for t in labels if getattr(t, "_frontline_kind", "town") == "town"]
+    units = [t for t in labels if t not in towns]
+    fig = ax.get_figure()
+    fig.canvas.draw()
+    points = getattr(ax, "_frontline_points", None)
+    kwargs = {}
+    if points is not None and len(points):
+        kwargs = {"x": points[:, 0], "y": points[:, 1]}
+    # Towns and unit names are moved apart together (unit names only a little, without a
+    # leader line: they name an area, not a point).
+    _, leaders = adjust_text(
+        towns + units, ax=ax, objects=_fixed_texts(ax) or None, expand=(1.1, 1.3),
+        ensure_inside_axes=True, time_lim=2,
+        arrowprops={"arrowstyle": "-", "color": "0.35", "linewidth": 0.5}, **kwargs)
+    for leader in leaders or []:
+        if getattr(leader, "patchA", None) in units:
+            leader.remove()
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    kept = [label_extent(t, renderer) for t in _fixed_texts(ax)]
+    dropped = []
+    for text in towns + units:
+        box = label_extent(text, renderer)
+        inside = (box.x0 >= frame.x0 - 1 and box.x1 <= frame.x1 + 1
+                  and box.y0 >= frame.y0 - 1 and box.y1 <= frame.y1 + 1)
+        if not inside or _overlaps(box, kept):
+            dropped.append(text.get_text())
+            text.remove()
+        else:
+            kept.append(box)
+    for leader in leaders or []:
+        # the leader line of a label left out would point from nothing
+        if (leader.axes is not None and getattr(leader, "patchA", None) is not None
+                and leader.patchA.axes is None):
+            leader.remove()
+    ax._frontline_dropped = dropped
+    return dropped
+
+
+def _finish_map(ax) -> None:
+    """Last step of every map: no axis labels (geopandas names the CRS axes), labels placed."""
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    place_labels(ax)
+
+
+def _label_style(kind: str) -> dict:
+    if kind == "town":
+        return {"fontsize": 7.5, "color": "black", "zorder": 8,
+                "bbox": {"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none",
+                         "alpha": 0.75}}
+    return {"fontsize": 7.5, "color": "0.35", "style": "italic", "zorder": 7,
+            "ha": "center", "va": "center"}
 
 
 def _extent_of(frames, margin=0.05):
@@ -245,26 +447,73 @@ def _extent_of(frames, margin=0.05):
 
 
 def _draw_towns(ax, towns, extent) -> None:
+    """Town points and their labels (largest towns first, for :func:`place_labels`)."""
     if towns is None or towns.empty:
         return
     minx, miny, maxx, maxy = extent
     inside = towns.cx[minx:maxx, miny:maxy]
     if inside.empty:
         return
-    ax.scatter(inside.geometry.x, inside.geometry.y, s=14, color="black", zorder=7,
-               label="town", edgecolor="white", linewidth=0.6)
-    for name, point in zip(inside["name"], inside.geometry, strict=True):
-        ax.annotate(str(name), xy=(point.x, point.y), xytext=(4, 3),
-                    textcoords="offset points", fontsize=7, zorder=7,
-                    bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none",
-                          "alpha": 0.7})
+    if "geonames_population" in inside.columns:
+        inside = inside.sort_values("geonames_population", ascending=False, kind="stable")
+    x, y = _map_xy(inside.geometry.x.to_numpy(), inside.geometry.y.to_numpy())
+    x, y = np.asarray(x), np.asarray(y)
+    ax.scatter(x, y, s=14, color="black", zorder=7, label="town", edgecolor="white",
+               linewidth=0.6)
+    ax._frontline_points = np.column_stack([x, y])
+    box = _map_box(extent)
+    width = box[2] - box[0]
+    for name, px, py in zip(inside["name"], x, y, strict=True):
+        text = ax.text(px + width * 0.004, py, str(name), ha="left", va="bottom",
+                       **_label_style("town"))
+        text.set_gid(LABEL_GID)
+        text.set_in_layout(False)
 
 
-def _draw_boundaries(ax, boundaries, extent) -> None:
+def _draw_boundaries(ax, boundaries, extent, *, names: bool = False) -> None:
+    """Outlines of the units in view and, with ``names``, the name of each unit that
+    fills enough of the view to carry one.
+    """
     boundaries = _clip(_as_4326(boundaries, "boundaries"), extent)
     if boundaries is None or boundaries.empty:
         return
-    boundaries.boundary.plot(ax=ax, color="0.45", linewidth=0.6, zorder=2)
+    projected = _project(boundaries)
+    projected.boundary.plot(ax=ax, color="0.45", linewidth=0.6, zorder=2)
+    if not names:
+        return
+    column = next((c for c in ("name_en", "name") if c in projected.columns), None)
+    if column is None:
+        return
+    box = _map_box(extent)
+    view = shapely.box(*box)
+    view_area = view.area
+    shown = projected.assign(geometry=projected.geometry.intersection(view))
+    shown = shown.assign(_area=shown.geometry.area)
+    shown = shown[shown["_area"] > 0.01 * view_area].sort_values("_area", ascending=False)
+    for name, geometry in zip(shown[column], shown.geometry, strict=True):
+        point = geometry.representative_point()
+        text = ax.text(point.x, point.y, str(name), **_label_style("unit"))
+        text._frontline_kind = "unit"
+        text.set_gid(LABEL_GID)
+        text.set_in_layout(False)
+
+
+def _draw_held(ax, held, extent, label: str | None, within=None):
+    """The area held, in a neutral colour under the change, for context (inside
+    ``within``, Ukraine's units, when given: a layer's edge past the border is not shown).
+    """
+    held = _clip(_as_4326(held, "held"), extent)
+    if held is None or held.empty:
+        return None
+    from matplotlib.patches import Patch
+
+    if within is not None:
+        land = shapely.union_all(_clip(within, extent).geometry.values)
+        held = held.assign(geometry=shapely.intersection(held.geometry.values, land))
+        held = held[~held.geometry.is_empty]
+
+    _project(held).plot(ax=ax, facecolor=_HELD, edgecolor="none", zorder=1)
+    return Patch(facecolor=_HELD, edgecolor="none", label=label or "held by Russia")
 
 
 def _credit_from(frames, source, what: str) -> str:
@@ -282,20 +531,42 @@ def _credit_from(frames, source, what: str) -> str:
     return source_credit(values)
 
 
+def _day_or_pair(label: str) -> str:
+    """``2024-09-29`` → ``29 Sep 2024``; ``2024-09-29/2024-10-01`` → ``29 Sep & 1 Oct 2024*``."""
+    parts = [p for p in str(label).split("/") if p]
+    try:
+        days = [pd.Timestamp(p) for p in parts]
+    except ValueError:
+        return str(label)
+    if len(days) == 1:
+        return day_label(days[0])
+    return " & ".join(day_label(d) for d in days) + "*"
+
+
 def _snapshot_text(table: pd.DataFrame) -> str:
-    """``Snapshots: 2024-07-31, 2024-08-31, 2024-09-29/2024-10-01*`` (* = inexact)."""
+    """``Days of the data used: 31 Jul 2024, 31 Aug 2024, 29 Sep & 1 Oct 2024*``."""
     seen = []
     for row in table.itertuples():
         for label in (row.start_snapshot, row.end_snapshot):
-            label = str(label)
-            if "/" in label:
-                label += "*"
+            label = _day_or_pair(label)
             if label not in seen:
                 seen.append(label)
-    text = "Snapshots used: " + ", ".join(seen)
+    text = "Days of the data used: " + ", ".join(seen)
     if any(s.endswith("*") for s in seen):
-        text += " (* = two snapshots, interpolated)"
+        text += " (* = estimated between the two days)"
     return text
+
+
+def _partial_months(table: pd.DataFrame) -> list[str]:
+    """``January 2026: 1–24 Jan only`` for each calendar month cut short."""
+    notes = []
+    for row in table.itertuples():
+        end = pd.Timestamp(row.end_date)
+        start = pd.Timestamp(row.start_date) + pd.Timedelta(days=1)
+        if start.day == 1 and start.to_period("M") == end.to_period("M") and (
+                not end.is_month_end):
+            notes.append(f"{end:%B %Y}: 1–{end.day} {end:%b} only")
+    return notes
 
 
 def _wrap(text: str, width: int) -> str:
@@ -372,6 +643,15 @@ def plot_monthly_gains(table: pd.DataFrame, *, ax=None, source_line: str | None 
             bar.set_alpha(0.45)
             bar.set_hatch("///")
     ax.bar_label(bars, labels=[f"{v:,.0f}" for v in net], padding=2, fontsize=8)
+    first_days = [pd.Timestamp(d) + pd.Timedelta(days=1) for d in table["start_date"]]
+    for index, (value, first_day, end) in enumerate(zip(
+            net, first_days, pd.to_datetime(table["end_date"]), strict=True)):
+        if (first_day.day == 1 and first_day.to_period("M") == end.to_period("M")
+                and not end.is_month_end):
+            # said on the bar itself, above its value label
+            ax.annotate(f"partial:\n1–{end.day} {end:%b}", xy=(index, max(value, 0.0)),
+                        xytext=(0, 14), textcoords="offset points", ha="center",
+                        va="bottom", fontsize=7, color="0.2", fontstyle="italic")
     # Interpolated months: the 90 % band of the interpolation (changes.INTERPOLATION_K90).
     band = (table["uncertainty90_km2"].fillna(0.0).to_numpy(dtype=float)
             if "uncertainty90_km2" in table.columns else np.zeros(len(table)))
@@ -401,15 +681,18 @@ def plot_monthly_gains(table: pd.DataFrame, *, ax=None, source_line: str | None 
                f"{_date_range(first, table['end_date'].iloc[-1])}, km²")
     if not exact.all():
         ax.legend(
-            handles=[Patch(facecolor=_GAIN, edgecolor=_GAIN, label="exact"),
+            handles=[Patch(facecolor=_GAIN, edgecolor=_GAIN, label="measured on both days"),
                      Patch(facecolor=_GAIN, edgecolor=_GAIN, alpha=0.45, hatch="///",
-                           label="inexact (see note)")]
-            + ([_line_handle("0.25", "-", "90 % band of the interpolation")]
+                           label="estimated (see note)")]
+            + ([_line_handle("0.25", "-", "likely range of the estimate (90 %)")]
                if (band > 0).any() else []),
             loc="upper left", fontsize=7, frameon=False, ncols=2,
         )
     credit = source_line if source_line is not None else source_credit(table["source"])
+    cut = _partial_months(table)
     footer(ax, [_INEXACT_NOTE if not exact.all() else "",
+                ("Partial month: " + "; ".join(cut) + " (the data ends there, or the chart "
+                 "was asked to stop there).") if cut else "",
                  f"Measured: {how}." if how else "", _snapshot_text(table),
                  credit + ". Chart: frontline."])
     return ax
@@ -465,19 +748,53 @@ def plot_controlled_total(series_by_source: pd.DataFrame, *, ax=None,
     return ax
 
 
+def _period_name(value: str) -> str:
+    """``2024-10`` → ``October 2024``; anything else as given."""
+    try:
+        return f"{pd.Period(value, 'M'):%B %Y}" if len(value) == 7 else value
+    except ValueError:
+        return value
+
+
+def _locator(ax, boundaries, layers, extent) -> None:
+    """A small map of Ukraine beside the legend: every change, the window outlined."""
+    inset = ax.inset_axes([1.03, 0.0, 0.42, 0.34])
+    country = _project(boundaries)
+    country.boundary.plot(ax=inset, color="0.55", linewidth=0.3)
+    for frame, colour in zip(layers, (_GAIN, _LOSS), strict=False):
+        if frame is not None and not frame.empty:
+            _project(frame).plot(ax=inset, color=colour, linewidth=0)
+    window = gpd.GeoSeries([shapely.box(*extent).segmentize(0.05)], crs="EPSG:4326")
+    _project(window).boundary.plot(ax=inset, color="black", linewidth=0.9)
+    minx, miny, maxx, maxy = country.total_bounds
+    inset.set_xlim(minx, maxx)
+    inset.set_ylim(miny, maxy)
+    inset.set_aspect("equal")
+    inset.set_xticks([])
+    inset.set_yticks([])
+    inset.set_xlabel("")
+    inset.set_ylabel("")
+    inset.set_title("Ukraine: the area shown", fontsize=7)
+
+
 def plot_change_map(gained, lost, *, boundaries=None, towns=None, ax=None, by="period",
-                    extent=None, source=None, title=None, source_line=None):
-    """Territory gained and lost, coloured by period, over boundaries with towns.
+                    extent=None, source=None, title=None, source_line=None, held=None,
+                    held_label=None, locator: bool = False, notes=()):
+    """Territory gained and lost, coloured by period, over held territory, oblasts, towns.
 
     Parameters
     ----------
     gained, lost : geopandas.GeoDataFrame or None
-        Polygons (any CRS; drawn in EPSG:4326) with a ``by`` column naming the period.
-        ``lost`` is drawn in blues and hatched, ``gained`` in reds (later periods darker).
+        Polygons (any CRS) with a ``by`` column naming the period. ``lost`` is drawn in
+        blues and hatched, ``gained`` in reds (later periods darker).
     boundaries : geopandas.GeoDataFrame, optional
-        Outlines drawn as lines (oblasts for a national map, raions for a close-up).
+        Outlines drawn as lines, named when they fill enough of the view (oblasts for a
+        national map, raions for a close-up).
     towns : geopandas.GeoDataFrame or pandas.DataFrame, optional
-        Points with ``name`` (or a table with ``name, latitude, longitude``), labelled.
+        Points with ``name`` (or a table with ``name, latitude, longitude``), labelled;
+        larger towns (``geonames_population``) win when labels collide.
+    ax : matplotlib.axes.Axes, optional
+        Give one from a figure of its final size: labels are placed for it.
     by : str
         The column naming each polygon's period.
     extent : (minx, miny, maxx, maxy), optional
@@ -487,10 +804,21 @@ def plot_change_map(gained, lost, *, boundaries=None, towns=None, ax=None, by="p
         ``source`` column.
     title, source_line : str, optional
         Replace the default title and credit line.
+    held : geopandas.GeoDataFrame, optional
+        The area held by Russia (e.g. at the start), drawn in grey beneath the change
+        (inside ``boundaries`` when given).
+    held_label : str, optional
+        Its legend entry (default "Held by Russia").
+    locator : bool
+        Add a small map of the whole of ``boundaries`` with the window outlined.
+    notes : sequence of str
+        Extra lines for the footnote (above the credit).
 
     Returns
     -------
     matplotlib.axes.Axes
+        The map; ``ax._frontline_dropped`` lists town or oblast labels left out because
+        they would have overlapped (:func:`place_labels`).
     """
     from matplotlib import colormaps
     from matplotlib.patches import Patch
@@ -510,29 +838,41 @@ def plot_change_map(gained, lost, *, boundaries=None, towns=None, ax=None, by="p
     periods = sorted({str(v) for f in layers for v in f[by].dropna()})
     ax = _new_axes(ax, (9, 7))
     ax.set_facecolor("#f7f7f4")
+    _set_map_extent(ax, extent)
 
     handles = []
-    for name, frame, cmap, hatch in (("gained", gained, "Reds", None),
-                                     ("lost", lost, "Blues", "////")):
+    held_handle = _draw_held(ax, held, extent, held_label, within=boundaries)
+    if held_handle is not None:
+        handles.append(held_handle)
+    for name, frame, cmap, hatch in (("Gained by Russia", gained, "Reds", None),
+                                     ("Lost by Russia (retaken by Ukraine)", lost, "Blues",
+                                      "////")):
         frame = _clip(frame, extent)
         if frame is None or frame.empty:
             continue
         shades = colormaps[cmap](np.linspace(0.45, 0.95, max(len(periods), 1)))
+        if len(periods) == 1:
+            shades = [_GAIN if cmap == "Reds" else _LOSS]
         for index, period in enumerate(periods):
             part = frame[frame[by].astype(str) == period]
             if part.empty:
                 continue
             colour = shades[index]
-            part.plot(ax=ax, facecolor=colour, edgecolor=colour if hatch is None else "white",
-                      hatch=hatch, linewidth=0.3, zorder=3)
+            _project(part).plot(ax=ax, facecolor=colour,
+                                edgecolor=colour if hatch is None else "white",
+                                hatch=hatch, linewidth=0.3, zorder=3)
+            label = name if len(periods) == 1 else f"{name}, {_period_name(period)}"
             handles.append(Patch(facecolor=colour, hatch=hatch, edgecolor="white",
-                                 label=f"{name} {period}"))
-    _draw_boundaries(ax, boundaries, extent)
+                                 label=label))
+    _draw_boundaries(ax, boundaries, extent, names=True)
     _draw_towns(ax, _towns_frame(towns), extent)
-    _set_map_extent(ax, extent)
+    if boundaries is not None:
+        handles.append(_line_handle("0.45", "-", "Oblast boundary"))
     if handles:
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0),
-                  fontsize=7, title=f"by {by}", title_fontsize=7, frameon=False)
+                  fontsize=7, frameon=False)
+    if locator and boundaries is not None:
+        _locator(ax, boundaries, [gained, lost], extent)
 
     if title is None:
         dates = [f[c] for f in layers for c in ("start_date", "end_date") if c in f.columns]
@@ -541,16 +881,18 @@ def plot_change_map(gained, lost, *, boundaries=None, towns=None, ax=None, by="p
             dates = pd.to_datetime(pd.concat(dates))
             span = f"\n{_date_range(dates.min(), dates.max())}"
         elif periods:
-            span = f"\n{periods[0]} – {periods[-1]}" if len(periods) > 1 else f"\n{periods[0]}"
-        title = f"Territory gained and lost by Russia, by {by}{span}"
+            span = (f"\n{_period_name(periods[0])} – {_period_name(periods[-1])}"
+                    if len(periods) > 1 else f"\n{_period_name(periods[0])}")
+        title = f"Territory gained and lost by Russia{span}"
     set_title(ax, title)
     snaps = sorted({str(v) for f in layers for c in ("start_snapshot", "end_snapshot")
                     if c in f.columns for v in f[c].dropna()})
     credit = source_line if source_line is not None else _credit_from(
         layers, source, "plot_change_map")
-    footer(ax, ["Snapshots used: " + ", ".join(snaps) if snaps else "",
-                 "Red: gained by Russia; blue, hatched: lost. " + credit
-                 + ". Chart: frontline."])
+    footer(ax, [*notes,
+                "Maps compared: " + " and ".join(day_label(d) for d in snaps) if snaps else "",
+                credit + ". Chart: frontline."])
+    _finish_map(ax)
     return ax
 
 
@@ -602,11 +944,12 @@ def plot_area_closeup(controlled_by_date, *, center, rings_km=(10, 20), outline=
             extent = _extent_of([controlled])
     ax = _new_axes(ax, (8, 7.5))
     ax.set_facecolor("#f7f7f4")
+    _set_map_extent(ax, extent)
 
     controlled = controlled.assign(date=pd.to_datetime(controlled["date"])).sort_values("date")
     dates = list(controlled["date"])
     shades = colormaps["YlOrRd"](np.linspace(0.9, 0.25, max(len(dates), 1)))
-    clipped = _clip(controlled, extent)
+    clipped = _project(_clip(controlled, extent))
     handles = []
     # Latest (largest) first, so each earlier date's area sits on top and the bands
     # between them are the advance from one date to the next.
@@ -617,34 +960,38 @@ def plot_area_closeup(controlled_by_date, *, center, rings_km=(10, 20), outline=
             part.plot(ax=ax, facecolor=shades[index], edgecolor="0.3", linewidth=0.3,
                       zorder=3)
         handles.append(Patch(facecolor=shades[index], edgecolor="0.3",
-                             label=f"held on {date:%Y-%m-%d}"))
+                             label=f"Held by Russia on {day_label(date)}"))
     handles.reverse()
     if outline is not None:
         outline = _as_4326(outline, "outline")
-        outline.boundary.plot(ax=ax, color="black", linewidth=1.2, linestyle="--", zorder=5)
+        _project(outline).boundary.plot(ax=ax, color="black", linewidth=1.2, linestyle="--",
+                                        zorder=5)
         name = next((str(outline[c].iloc[0]) for c in ("name_en", "name:en", "name")
                      if c in outline.columns and pd.notna(outline[c].iloc[0])), "outline")
-        handles.append(_line_handle("black", "--", name))
+        handles.append(_line_handle("black", "--", f"{name} (boundary)"))
     for km, ring in rings:
+        ring = gpd.GeoSeries([ring], crs="EPSG:4326").to_crs(MAP_CRS).iloc[0]
         ax.plot(*ring.exterior.xy, color="0.15", linewidth=0.9, linestyle=":", zorder=5)
-        ax.annotate(f"{km:g} km", xy=(lon, ring.bounds[3]), xytext=(0, 2),
-                    textcoords="offset points", ha="center", fontsize=7, zorder=6)
+        top = ring.bounds[3]
+        label = ax.annotate(f"{km:g} km", xy=(_map_xy(lon, lat)[0], top), xytext=(0, 2),
+                            textcoords="offset points", ha="center", fontsize=7, zorder=6)
+        _fixed_texts(ax).append(label)
     if rings:
-        handles.append(_line_handle("0.15", ":", "rings: " + ", ".join(
-            f"{km:g}" for km, _ in rings) + " km (geodesic)"))
-    ax.plot([lon], [lat], marker="+", color="black", markersize=9, zorder=7)
+        handles.append(_line_handle("0.15", ":", "Distance from the town centre: " + ", ".join(
+            f"{km:g}" for km, _ in rings) + " km"))
+    ax.plot(*_map_xy(lon, lat), marker="+", color="black", markersize=9, zorder=7)
     _draw_towns(ax, _towns_frame(towns), extent)
-    _set_map_extent(ax, extent)
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7,
               frameon=False)
     if title is None:
-        title = (f"Area held around {lat:.3f}°N {lon:.3f}°E by snapshot date\n"
+        title = (f"Area held around {lat:.3f}°N {lon:.3f}°E by date\n"
                  f"{_date_range(dates[0], dates[-1])}")
     set_title(ax, title)
     credit = source_line if source_line is not None else _credit_from(
         [controlled], source, "plot_area_closeup")
-    footer(ax, ["Snapshot dates: " + ", ".join(f"{d:%Y-%m-%d}" for d in dates),
+    footer(ax, ["Dates of the maps: " + ", ".join(day_label(d) for d in dates),
                  credit + ". Chart: frontline."])
+    _finish_map(ax)
     return ax
 
 
@@ -851,22 +1198,20 @@ def plot_source_difference(difference: gpd.GeoDataFrame, *, boundaries=None, tow
         extent = zoom_extent(difference, share=0.9)
     ax = _new_axes(ax, (9, 8))
     ax.set_facecolor("#f7f7f4")
+    _set_map_extent(ax, extent)
     colours = ["#d95f02", "#7570b3"]
     handles = []
     for kind, colour in zip(kinds, colours, strict=False):
         part = difference[difference["kind"] == kind]
         clipped = part.clip(extent) if extent is not None else part
         if not clipped.empty:
-            clipped.plot(ax=ax, color=colour, linewidth=0, zorder=3)
+            _project(clipped).plot(ax=ax, color=colour, linewidth=0, zorder=3)
         source = str(part["source"].iloc[0])
-        handles.append(Patch(color=colour, label=f"held by Russia per "
+        handles.append(Patch(color=colour, label=f"Held by Russia per "
                              f"{SOURCE_LABELS.get(source, source)} only: "
                              f"{part['area_km2'].sum():,.0f} km²"))
-    _draw_boundaries(ax, boundaries, extent)
-    _draw_towns(ax, towns if towns is None or isinstance(towns, gpd.GeoDataFrame)
-                else gpd.GeoDataFrame(towns[["name"]], geometry=gpd.points_from_xy(
-                    towns["longitude"], towns["latitude"]), crs="EPSG:4326"), extent)
-    _set_map_extent(ax, extent)
+    _draw_boundaries(ax, boundaries, extent, names=True)
+    _draw_towns(ax, _towns_frame(towns), extent)
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7,
               frameon=False)
     date = pd.Timestamp(difference["date"].iloc[0])
@@ -877,6 +1222,7 @@ def plot_source_difference(difference: gpd.GeoDataFrame, *, boundaries=None, tow
                        for s, v in totals.items())]
     lines.append(source_credit(list(difference["source"].unique())) + ". Chart: frontline.")
     footer(ax, lines)
+    _finish_map(ax)
     return ax
 
 

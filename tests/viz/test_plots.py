@@ -7,26 +7,30 @@ real DeepState polygons and boundaries (``FRONTLINE_DATA_DIR``).
 
 from __future__ import annotations
 
-import math
-
 import geopandas as gpd
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from pyproj import Geod
+from hypothesis import given
+from hypothesis import strategies as st
+from pyproj import Geod, Transformer
 from shapely.geometry import box
 
 import frontline
 from frontline import KM2_PER_MI2
 from frontline.viz.plots import (
+    LABEL_GID,
+    MAP_CRS,
+    label_extent,
     plot_area_closeup,
     plot_change_map,
     plot_controlled_total,
     plot_monthly_gains,
     plot_pokrovsk,
     plot_source_comparison,
+    round_adding_up,
     source_credit,
 )
 
@@ -91,6 +95,8 @@ def test_monthly_bars_show_values_units_title_and_credit():
     heights = [p.get_height() for p in ax.patches]
     assert heights == pytest.approx([476.87, 459.43, 478.21], abs=0.01)
     assert [t for t in texts(ax) if t in {"477", "459", "478"}] == ["477", "459", "478"]
+    assert "partial:\n1–27 Oct" in texts(ax)  # the partial month said on its bar
+    assert "Partial month: October 2024: 1–27 Oct only" in footer(ax)
     assert [t.get_text() for t in ax.get_xticklabels()] == ["Aug\n2024", "Sep", "Oct 1–27"]
     title = ax.get_title()
     assert "per month" in title and "1 Aug 2024 – 27 Oct 2024" in title and "km²" in title
@@ -98,7 +104,9 @@ def test_monthly_bars_show_values_units_title_and_credit():
     assert "Period" in ax.get_xlabel()
     assert ISW_CREDIT in footer(ax)
     assert "DeepStateMap" not in footer(ax)
-    assert "2024-09-29/2024-10-01" in footer(ax)  # the snapshots used are on the chart
+    # the days used are on the chart, in words rather than column names
+    assert "29 Sep 2024 & 1 Oct 2024*" in footer(ax)
+    assert "snapshot" not in footer(ax)
 
 
 def test_monthly_inexact_bars_are_hatched_lighter_and_explained():
@@ -107,8 +115,8 @@ def test_monthly_inexact_bars_are_hatched_lighter_and_explained():
     assert hatches[0] is None and hatches[1] == hatches[2] == "///"
     assert ax.patches[0].get_alpha() is None
     assert ax.patches[1].get_alpha() == pytest.approx(0.45)
-    assert "Hatched: no snapshot for an end date; interpolated/substituted" in footer(ax)
-    assert legend_labels(ax) == ["exact", "inexact (see note)"]
+    assert "Hatched bars: the source has no figure for the first or last day" in footer(ax)
+    assert legend_labels(ax) == ["measured on both days", "estimated (see note)"]
 
 
 def test_monthly_exact_only_has_no_hatch_note_or_legend():
@@ -268,29 +276,105 @@ def change_frames():
     return gained, lost, oblasts, towns
 
 
+def to_lonlat(x, y):
+    return Transformer.from_crs(MAP_CRS, "EPSG:4326", always_xy=True).transform(x, y)
+
+
 def test_change_map_colours_by_period_over_boundaries_and_towns():
     gained, lost, oblasts, towns = change_frames()
-    ax = plot_change_map(gained, lost, boundaries=oblasts, towns=towns)
-    assert legend_labels(ax) == ["gained 2024-08", "gained 2024-09", "lost 2024-09"]
+    held = gpd.GeoDataFrame({"date": [pd.Timestamp("2024-07-31")]},
+                            geometry=[box(37.4, 48.0, 38.5, 48.6)], crs="EPSG:4326")
+    ax = plot_change_map(gained, lost, boundaries=oblasts, towns=towns, held=held,
+                         held_label="Held by Russia on 31 Jul 2024")
+    assert legend_labels(ax) == [
+        "Held by Russia on 31 Jul 2024", "Gained by Russia, August 2024",
+        "Gained by Russia, September 2024", "Lost by Russia (retaken by Ukraine), "
+        "September 2024", "Oblast boundary"]
     handles = ax.get_legend().legend_handles
-    assert handles[0].get_facecolor() != handles[1].get_facecolor()
-    assert handles[2].get_hatch() == "////"
+    assert handles[1].get_facecolor() != handles[2].get_facecolor()
+    assert handles[3].get_hatch() == "////"
     assert "Pokrovsk" in texts(ax) and "Nowhere" not in texts(ax)
+    assert {"A", "B"} <= set(texts(ax))  # the units are named
     assert "31 Jul 2024 – 30 Sep 2024" in ax.get_title()
-    assert ax.get_xlim() == pytest.approx((35.94, 39.06))
-    assert ax.get_aspect() == pytest.approx(1 / math.cos(math.radians(48.0)))
-    assert ax.get_xlabel() == "Longitude (°E)" and ax.get_ylabel() == "Latitude (°N)"
+    # projected (metres of the equal-area projection), no degree axes
+    assert ax.get_aspect() == 1.0
+    assert ax.get_xticks().size == 0 and ax.get_yticks().size == 0
+    assert ax.get_xlabel() == "" and ax.get_ylabel() == ""
+    lon, lat = to_lonlat(np.mean(ax.get_xlim()), np.mean(ax.get_ylim()))
+    assert (lon, lat) == pytest.approx((37.5, 48.0), abs=0.05)
     assert any(t.endswith(" km") for t in texts(ax))  # scale bar
     assert f"Data: {ISW_CREDIT}" in footer(ax)
+
+
+def test_change_map_scale_bar_is_geodesic():
+    gained, lost, oblasts, towns = change_frames()
+    ax = plot_change_map(gained, lost, boundaries=oblasts, towns=towns)
+    bar = [line for line in ax.get_lines() if line.get_linewidth() == 2.5][0]
+    (x0, x1), (y0, _) = bar.get_xdata(), bar.get_ydata()
+    km = float(next(t for t in texts(ax) if t.endswith(" km")).split()[0])
+    lon0, lat0 = to_lonlat(x0, y0)
+    lon1, lat1 = to_lonlat(x1, y0)
+    assert Geod(ellps="WGS84").inv(lon0, lat0, lon1, lat1)[2] == pytest.approx(
+        km * 1000, rel=0.005)
 
 
 def test_change_map_zooms_to_an_extent_and_accepts_other_crs():
     gained, lost, oblasts, towns = change_frames()
     ax = plot_change_map(gained.to_crs("EPSG:3857"), None, boundaries=oblasts,
                          extent=(37.1, 48.0, 37.5, 48.3), towns=towns, title="Zoom")
-    assert ax.get_xlim() == (37.1, 37.5) and ax.get_ylim() == (48.0, 48.3)
+    minx, miny, maxx, maxy = Transformer.from_crs(
+        "EPSG:4326", MAP_CRS, always_xy=True).transform_bounds(37.1, 48.0, 37.5, 48.3,
+                                                              densify_pts=21)
+    assert ax.get_xlim() == pytest.approx((minx, maxx))
+    assert ax.get_ylim() == pytest.approx((miny, maxy))
     assert ax.get_title() == "Zoom"
-    assert legend_labels(ax) == ["gained 2024-08", "gained 2024-09"]
+    assert legend_labels(ax)[:2] == ["Gained by Russia, August 2024",
+                                     "Gained by Russia, September 2024"]
+
+
+def label_boxes(ax):
+    """Renderer extents of the labels drawn (towns, units), after a real draw."""
+    fig = ax.get_figure()
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    # the text and the white box behind it, as drawn
+    return {t.get_text(): label_extent(t, renderer) for t in ax.texts
+            if t.get_gid() == LABEL_GID and t.get_visible()}
+
+
+def assert_no_overlap(boxes):
+    names = list(boxes)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            assert not boxes[a].overlaps(boxes[b]), f"labels {a!r} and {b!r} overlap"
+
+
+def test_crowded_town_labels_do_not_overlap():
+    # Ten towns 1-2 km apart: labels drawn at their points would all collide.
+    gained, lost, oblasts, _ = change_frames()
+    towns = pd.DataFrame({"name": [f"Town number {i}" for i in range(10)],
+                          "latitude": 48.15 + 0.01 * np.arange(10) % 0.05,
+                          "longitude": 37.3 + 0.012 * np.arange(10),
+                          "geonames_population": np.arange(10, 0, -1) * 1000})
+    ax = plot_change_map(gained, lost, boundaries=oblasts, towns=towns,
+                         extent=(37.0, 47.9, 37.7, 48.4))
+    boxes = label_boxes(ax)
+    assert_no_overlap(boxes)
+    assert len(boxes) >= 6  # most are kept, moved apart
+    assert "Town number 0" in boxes  # the largest town keeps its label
+    dropped = ax._frontline_dropped
+    assert len(boxes) + len(dropped) == 12  # ten towns and two units, each drawn or dropped
+
+
+@given(gained=st.floats(0, 5000), lost=st.floats(0, 5000),
+       decimals=st.integers(0, 2))
+def test_round_adding_up_adds_up_and_stays_close(gained, lost, decimals):
+    net = gained - lost
+    g, l_, n = round_adding_up(gained, lost, net, decimals=decimals)
+    unit = 10.0 ** -decimals
+    assert round(g - l_, decimals) == n
+    for shown, exact in ((g, gained), (l_, lost), (n, net)):
+        assert abs(shown - exact) <= unit * (1 + 1e-9) + 1e-9
 
 
 def test_change_map_rejects_missing_period_crs_or_source():
@@ -313,18 +397,18 @@ def test_area_closeup_rings_are_geodesic_and_dates_coloured():
         crs="EPSG:4326")
     ax = plot_area_closeup(held, center=center, rings_km=(20, 10), towns=change_frames()[3])
     labels = legend_labels(ax)
-    assert labels[:2] == ["held on 2024-08-01", "held on 2024-10-01"]
-    assert labels[2] == "rings: 10, 20 km (geodesic)"
+    assert labels[:2] == ["Held by Russia on 1 Aug 2024", "Held by Russia on 1 Oct 2024"]
+    assert labels[2] == "Distance from the town centre: 10, 20 km"
     geod = Geod(ellps="WGS84")
     rings = [line for line in ax.get_lines() if line.get_linestyle() == ":"]
     assert len(rings) == 2
     for line, km in zip(rings, (10, 20), strict=True):
-        x, y = line.get_xdata(), line.get_ydata()
+        x, y = to_lonlat(np.asarray(line.get_xdata()), np.asarray(line.get_ydata()))
         distances = geod.inv(np.full(len(x), center[0]), np.full(len(y), center[1]), x, y)[2]
         assert distances == pytest.approx(km * 1000, abs=1.0)
     assert {"10 km", "20 km", "Pokrovsk"} <= set(texts(ax))
     assert "1 Aug 2024 – 1 Oct 2024" in ax.get_title()
-    assert "Snapshot dates: 2024-08-01, 2024-10-01" in footer(ax)
+    assert "Dates of the maps: 1 Aug 2024, 1 Oct 2024" in footer(ax)
     assert "Data: DeepStateMap" in footer(ax)
 
 
@@ -347,9 +431,12 @@ def test_pokrovsk_closeup_on_real_deepstate(data_dir):
     held = _deepstate(data_dir, "2024-08-01", "2024-09-01", "2024-10-01", "2024-11-01")
     ax = plot_pokrovsk(held, data_dir=data_dir)
     labels = legend_labels(ax)
-    assert labels[:4] == [f"held on 2024-{m:02d}-01" for m in (8, 9, 10, 11)]
+    assert labels[:4] == [f"Held by Russia on 1 {m} 2024" for m in ("Aug", "Sep", "Oct", "Nov")]
     assert any("Pokrovs" in label for label in labels[4:])  # the raion outline
-    assert {"Pokrovsk", "Myrnohrad", "Selydove", "Kurakhove", "Toretsk"} <= set(texts(ax))
+    # Pokrovsk and Myrnohrad are 5 km apart: both labelled, neither over the other
+    boxes = label_boxes(ax)
+    assert {"Pokrovsk", "Myrnohrad", "Selydove", "Kurakhove", "Toretsk"} <= set(boxes)
+    assert_no_overlap(boxes)
     assert ax.get_title().startswith("Pokrovsk axis: area held by snapshot date")
     assert "1 Aug 2024 – 1 Nov 2024" in ax.get_title()
     assert "Data: DeepStateMap" in footer(ax)
@@ -372,8 +459,23 @@ def test_national_change_map_on_real_deepstate(data_dir):
     oblasts = load_units("oblast", data_dir=data_dir)
     ax = plot_change_map(gained, lost, boundaries=oblasts,
                          towns=frontline.load_towns(data_dir=data_dir))
-    assert legend_labels(ax)[:2] == ["gained 2024-09", "gained 2024-10"]
-    assert ax.get_xlim()[0] < 23 and ax.get_xlim()[1] > 40  # all of Ukraine
-    assert "Kupiansk" in texts(ax)
+    assert legend_labels(ax)[:2] == ["Gained by Russia, September 2024",
+                                     "Gained by Russia, October 2024"]
+    west, _ = to_lonlat(ax.get_xlim()[0], np.mean(ax.get_ylim()))
+    east, _ = to_lonlat(ax.get_xlim()[1], np.mean(ax.get_ylim()))
+    assert west < 23 and east > 40  # all of Ukraine
+    boxes = label_boxes(ax)
+    assert_no_overlap(boxes)
+    assert "Kyiv Oblast" in boxes and "Lviv Oblast" in boxes
+    towns = set(frontline.load_towns(data_dir=data_dir)["name"])
+    assert len(towns & set(boxes)) >= 3  # crowded Donbas: the rest are left out, listed
+    assert set(zoom_dropped := ax._frontline_dropped) and not set(zoom_dropped) & set(boxes)
+    # a Donbas close-up: Chasiv Yar and Bakhmut (10 km apart) both labelled, apart
+    fig, zoom = plt.subplots(figsize=(10, 8), layout="constrained")
+    plot_change_map(gained, lost, boundaries=oblasts, ax=zoom, extent=(36.5, 47.6, 38.9, 49.3),
+                    towns=frontline.load_towns(data_dir=data_dir))
+    boxes = label_boxes(zoom)
+    assert_no_overlap(boxes)
+    assert {"Chasiv Yar", "Bakhmut", "Pokrovsk", "Myrnohrad", "Donetsk Oblast"} <= set(boxes)
     assert "31 Aug 2024 – 31 Oct 2024" in ax.get_title()
     assert "Data: DeepStateMap" in footer(ax)

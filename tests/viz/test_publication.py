@@ -104,8 +104,9 @@ def test_monthly_bars_text(charts):
     labels = pd.read_csv(out / f"monthly_gains_{MONTH}.csv")["label_km2"]
     for label in labels:  # every bar's value is written on it
         assert f" {label} " in f" {text} "
-    assert "Hatched: no snapshot for an end date" in text
-    assert "2024-10-26/2024-10-28*" in text  # the snapshots used
+    assert "Hatched bars: the source has no figure for the first or last day" in text
+    assert "26 Oct 2024 & 28 Oct 2024*" in text  # the days used, in words
+    assert "snapshot" not in text.lower()  # no CSV column names in the footnotes
 
 
 def test_gains_map_csv_and_text(charts):
@@ -126,8 +127,18 @@ def test_gains_map_csv_and_text(charts):
     assert "Territory gained and lost by Russia, 1–27 October 2024" in text
     assert "maps of 29 Sep 2024 and 26 Oct 2024" in text
     assert "no ISW/CTP polygons for 2024-09-30 and 2024-10-27" in text
-    assert "net +451 km²" in text
-    assert "Pokrovsk" in text and "Ukraine: the window shown" in text
+    # 451.17 gained, 0.58 lost, net 450.59: plain rounding says "451, 1, +451"; the
+    # subtitle's figures add up (lost shown as 0, within 1 km² of 0.58)
+    assert total["gained_km2"] == pytest.approx(451.17, abs=0.05)
+    assert total["lost_km2"] == pytest.approx(0.58, abs=0.05)
+    assert "gained 451 km², lost 0 km², net +451 km²" in text
+    # the bar (477, interpolated 30 Sep -> 27 Oct) and the map (451) say why they differ
+    assert "The month's bar (+477 km²) compares an estimate between 29 Sep 2024 and 1 Oct" in text
+    assert "this map (+451 km²) compares 29 Sep 2024 and 26 Oct 2024" in text
+    assert "Held by Russia on 29 Sep 2024" in text  # held territory for context
+    assert "Donetsk Oblast" in text and "Kharkiv Oblast" in text  # oblast names
+    assert "Pokrovsk" in text and "Ukraine: the area shown" in text
+    assert "start_snapshot" not in text and "Longitude" not in text
 
 
 def test_pokrovsk_csv_and_text(charts):
@@ -145,7 +156,8 @@ def test_pokrovsk_csv_and_text(charts):
     assert table["distance_km"].between(5, 10).all() and not table["inside"].any()
     text = svg_text(out / f"pokrovsk_{MONTH}.svg")
     assert "Pokrovsk axis, 1–27 October 2024" in text
-    assert "Snapshot dates: 2024-09-29, 2024-10-05, 2024-10-12, 2024-10-19, 2024-10-26" in text
+    assert ("Dates of the maps: 29 Sep 2024, 5 Oct 2024, 12 Oct 2024, 19 Oct 2024, "
+            "26 Oct 2024") in text
     for label in ("Pokrovsk", "Myrnohrad", "Selydove", "Pokrovskii Raion", "10 km", "20 km"):
         assert label in text
 
@@ -168,6 +180,48 @@ def test_a_month_without_isw_polygons_maps_deepstate(history):
     assert shown.dates[0] == pd.Timestamp("2024-07-31")
     assert shown.dates[-1] == pd.Timestamp("2024-08-31")
     assert len(shown.dates) == 6  # weekly, and the last day
+
+
+def test_bars_come_from_isw_where_it_reaches_else_deepstate(history):
+    from frontline.viz.publication import bars_source
+
+    assert bars_source(history, "2024-10") == ("isw", pd.Timestamp("2024-10-31"), "")
+    # ISW's table ends 28 Feb 2026, its polygons 27 Apr 2026: May 2026 is DeepState's
+    source, end, why = bars_source(history, "2026-05")
+    assert (source, end) == ("deepstate", pd.Timestamp("2026-05-31"))
+    assert "ISW's data ends on 27 Apr 2026, so every bar is DeepStateMap's" in why
+    # DeepState ends on 21 Aug 2026: August is a partial month, said so
+    source, end, why = bars_source(history, "2026-08")
+    assert (source, end) == ("deepstate", pd.Timestamp("2026-08-21"))
+    assert "August 2026 is shown to that day only (a partial month)" in why
+    with pytest.raises(SnapshotGapError, match="No source covers 2026-11.*21 Aug 2026"):
+        bars_source(history, "2026-11")
+
+
+def test_a_failed_run_leaves_the_previous_set_untouched(data_dir, tmp_path, monkeypatch):
+    import frontline.viz.publication as publication
+
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in FILES:  # the previous run's set
+        (out / name).write_text(f"old {name}")
+    stale = out / ".frontline-charts-2024-10-killedrun"  # a killed run's folder
+    stale.mkdir()
+    (stale / "monthly_gains_2024-10.png").write_text("half")
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(publication, "plot_pokrovsk", fail)
+    result = CliRunner().invoke(cli, ["--data-dir", str(data_dir), "-q", "charts",
+                                      "--month", MONTH, "--through", "2024-10-27",
+                                      "--out", str(out)])
+    assert result.exit_code != 0 and "disk on fire" in str(result.exception)
+    # the bars and the map were drawn before the failure, yet none of them replaced the
+    # old files: the set is swapped in only when complete
+    assert sorted(p.name for p in out.iterdir()) == sorted(FILES)
+    for name in FILES:
+        assert (out / name).read_text() == f"old {name}"
 
 
 def test_bad_through_is_one_line(data_dir, tmp_path):
@@ -308,7 +362,7 @@ def test_source_difference_map_on_toy_polygons():
         totals["isw"] - totals["deepstate"], abs=1e-3)
     ax = frontline.plot_source_difference(difference)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels[0].startswith("held by Russia per ISW/CTP (polygons) only:")
+    assert labels[0].startswith("Held by Russia per ISW/CTP (polygons) only:")
     assert ax.get_title().startswith("Where the maps disagree: ISW/CTP (polygons) vs "
                                      "DeepStateMap")
     footer = " ".join(t.get_text() for t in ax.texts)
