@@ -18,6 +18,7 @@ Folders named ``boundaries*`` and ``extra`` hold no layers and are not read.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import warnings
 from pathlib import Path
@@ -28,6 +29,7 @@ import pyogrio
 import shapely
 from tqdm.auto import tqdm
 
+from frontline.cache import Cache, get_cache
 from frontline.errors import (
     DataDirError,
     DuplicateSnapshotError,
@@ -72,7 +74,9 @@ class History:
     """
 
     def __init__(self, catalog: pd.DataFrame, areas: pd.DataFrame | None = None, *,
-                 frames: dict | None = None, root: Path | None = None):
+                 frames: dict | None = None, root: Path | None = None,
+                 cache: Cache | None = None, keys: dict | None = None,
+                 file_keys: dict | None = None):
         self.catalog = catalog.reset_index(drop=True)
         self.areas = (
             areas if areas is not None else pd.DataFrame(columns=readers.AREA_COLUMNS)
@@ -80,6 +84,13 @@ class History:
         self.root = root
         self._cache: dict[tuple, object] = dict(frames or {})
         self._area_cache: dict[tuple, float] = {}
+        #: The layer cache (:mod:`frontline.cache`) and, per (source, date, layer), the key
+        #: of what it was read from: a file's cache key, or an archive vintage's geometry
+        #: sha256. Measures of keyed layers are kept in the cache between runs.
+        self.store = cache
+        self.keys: dict[tuple, str] = dict(keys or {})
+        self.file_keys: dict[str, str] = dict(file_keys or {})
+        self._index: dict | None = None
         #: Where copies of an area table disagreed, the candidates and the one chosen
         #: (see :func:`frontline.io.readers.combine_area_tables`); empty if none did.
         #: Days between a DeepState file's download date and its map date (see ``load``).
@@ -162,8 +173,7 @@ class History:
 
     def resolve_layers(self, source: str, date, layers) -> tuple[str, ...]:
         """Layers present on ``date`` that stand for ``layers`` (see ``advances_or_claimed``)."""
-        table = self._table(source)
-        have = set(table.loc[(table["source"] == source) & (table["date"] == date), "layer"])
+        have = self._held().get((source, pd.Timestamp(date)), set())
         return _substitute(have, layers)
 
     def geometry(self, source: str, date, layer: str):
@@ -199,7 +209,9 @@ class History:
             if entry["reader"] == "area":
                 self._area_cache[key] = float(entry["area_km2"])
             else:
-                self._area_cache[key] = float(geodesic_area_km2(self.geometry(*key)))
+                self._area_cache[key] = self._measure(
+                    "area", [self.layer_key(*key)],
+                    lambda: geodesic_area_km2(self.geometry(*key)))
         return self._area_cache[key]
 
     def union(self, source: str, date, layers):
@@ -227,7 +239,9 @@ class History:
             if self.is_area_source(source):
                 total = sum(self.area_km2(source, date, name) for name in names)
             else:
-                total = geodesic_area_km2(self.union(source, date, layers))
+                total = self._measure(
+                    "total", [self.layer_key(source, date, n) for n in names],
+                    lambda: geodesic_area_km2(self.union(source, date, layers)))
             self._area_cache[key] = float(total)
         return self._area_cache[key]
 
@@ -313,18 +327,55 @@ class History:
             mask &= table["layer"].isin(list(layers))
         return table[mask]
 
+    def _entries(self) -> dict:
+        """{(source, date, layer): row} of the catalogue and the area rows, built once."""
+        if self._index is None:
+            index = {}
+            for table, reader in ((self.catalog, None), (self.areas, "area")):
+                for entry in table.to_dict("records"):
+                    if reader:
+                        entry["reader"] = reader
+                    key = (entry["source"], pd.Timestamp(entry["date"]), entry["layer"])
+                    index.setdefault(key, entry)
+            held: dict = {}
+            for source, date, layer in index:
+                held.setdefault((source, date), set()).add(layer)
+            self._index = {"entries": index, "held": held}
+        return self._index["entries"]
+
+    def _held(self) -> dict:
+        """{(source, date): layers held}."""
+        self._entries()
+        return self._index["held"]
+
     def _entry(self, source, date, layer) -> dict:
-        for table, reader in ((self.catalog, None), (self.areas, "area")):
-            hit = table[(table["source"] == source) & (table["date"] == date)
-                        & (table["layer"] == layer)]
-            if len(hit):
-                entry = hit.iloc[0].to_dict()
-                if reader:
-                    entry["reader"] = reader
-                return entry
-        raise NotFoundError(f"No {layer!r} layer for {source} on {date:%Y-%m-%d}.")
+        entry = self._entries().get((source, pd.Timestamp(date), layer))
+        if entry is None:
+            raise NotFoundError(f"No {layer!r} layer for {source} on {date:%Y-%m-%d}.")
+        return entry
+
+    def _measure(self, kind: str, keys, compute) -> float:
+        """A measure of keyed layers, from the cache when it holds it (see ``keys``)."""
+        if self.store is None or any(k is None for k in keys):
+            return float(compute())
+        return float(self.store.measure((kind, *keys), compute)[0])
+
+    def layer_key(self, source: str, date, layer: str) -> str | None:
+        """What a layer's geometry depends on (a cache key), or None when unknown."""
+        return self.keys.get((source, pd.Timestamp(date), layer))
 
     def _read(self, entry: dict) -> None:
+        key = self.file_keys.get(entry["file"]) if self.store is not None else None
+        rows = self.store.read_layers(key) if key is not None else None
+        if rows is None:
+            table = self._read_file(entry)
+            if key is not None:
+                self.store.write_layers(key, table)
+            rows = table[["source", "date", "layer", "geometry"]].to_dict("records")
+        for row in rows:
+            self._cache[(row["source"], pd.Timestamp(row["date"]), row["layer"])] = row["geometry"]
+
+    def _read_file(self, entry: dict) -> gpd.GeoDataFrame:
         path = Path(entry["file"])
         reader = entry["reader"]
         with warnings.catch_warnings():
@@ -340,8 +391,7 @@ class History:
                 table = readers.read_deepstate(path, lag_days=self.deepstate_lag)
             else:
                 raise NotFoundError(f"{path}: geometry not in memory and no reader {reader!r}.")
-        for row in table.itertuples():
-            self._cache[(row.source, row.date, row.layer)] = row.geometry
+        return table
 
 
 def _missing_runs(dates: pd.DatetimeIndex) -> list[tuple]:
@@ -470,7 +520,8 @@ def data_files(root: Path) -> list[tuple[Path, str]]:
 
 
 def load(data_dir=None, *, sources=None, on_unknown: str = "raise",
-         deepstate_lag: int = readers.DEEPSTATE_LAG_DAYS, progress: bool = False) -> History:
+         deepstate_lag: int = readers.DEEPSTATE_LAG_DAYS, progress: bool = False,
+         cache: bool = True) -> History:
     """Scan a data directory into a :class:`History` (geometries are read on demand).
 
     Parameters
@@ -487,6 +538,10 @@ def load(data_dir=None, *, sources=None, on_unknown: str = "raise",
         (default 1; 2 reproduces DeepState's own 2025 monthly figures).
     progress : bool
         Show a progress bar while scanning.
+    cache : bool
+        Use the layer cache (:mod:`frontline.cache`; default on unless ``$FRONTLINE_CACHE``
+        is ``off``): files read once are read back from it while they are unchanged, and
+        measured areas are kept. Figures are identical either way.
 
     Raises
     ------
@@ -508,25 +563,30 @@ def load(data_dir=None, *, sources=None, on_unknown: str = "raise",
             f"folders): {HOW_TO_GET_DATA}."
         )
 
-    catalog, areas, frames, unknown = [], [], {}, []
+    store = get_cache() if cache else None
+    lag = int(deepstate_lag)
+    file_keys = {}
+    if store is not None:
+        file_keys = {str(p): store.file_key(p, f"lag={lag}" if kind == "deepstate" else "")
+                     for p, kind in jobs}
+    index_name = _index_name(root, lag)
+    held = _read_index(store, index_name)
+    catalog, areas, frames, unknown, scanned = [], [], {}, [], []
     for path, kind in tqdm(jobs, desc="scanning", unit="file", disable=not progress):
+        key = file_keys.get(str(path))
+        if kind != "isw-areas" and key in held:
+            catalog += [{**row, "file": str(path)} for row in held[key]]
+            continue
         try:
             if kind == "isw-areas":
-                areas.append(readers.read_area_table(path))
-            elif path.name.lower().endswith(".zip"):
-                catalog += _scan_zip(path)
-            elif kind == "isw":
-                catalog += _scan_geojson(path)
-            elif kind == "isw-weekly":
-                catalog += _scan_name(path, "isw-weekly", path.parent.name,
-                                      readers.date_from_name(path.stem, path, "file name"),
-                                      "topojson")
-            else:
-                catalog += _scan_name(path, "deepstate", "occupied",
-                                      readers.deepstate_date(path, lag_days=deepstate_lag),
-                                      "deepstate")
+                areas.append(_area_table(store, key, path))
+                continue
+            rows = _scan(path, kind, lag)
         except UnknownLayerError as err:
             unknown.append(f"{path}: {err}")
+            continue
+        catalog += rows
+        scanned += [{**row, "key": key} for row in rows]
     if unknown:
         if on_unknown == "raise":
             raise UnknownLayerError(
@@ -540,7 +600,74 @@ def load(data_dir=None, *, sources=None, on_unknown: str = "raise",
     catalog["date"] = pd.to_datetime(catalog["date"]).astype("datetime64[ns]")
     # Several copies of one table (sdspieg's and hcss's) are read together, each key once.
     areas, disagreements = readers.combine_area_tables(areas)
-    history = History(catalog, areas, frames=frames, root=root)
+    if store is not None and scanned:
+        _write_index(store, index_name, held, scanned, file_keys)
+    keys = {(source, date, layer): f"{file_keys[file]}:{member}:{layer}"
+            for source, date, layer, file, member in zip(
+                catalog["source"], catalog["date"], catalog["layer"], catalog["file"],
+                catalog["member"], strict=True) if file in file_keys}
+    history = History(catalog, areas, frames=frames, root=root, cache=store, keys=keys,
+                      file_keys=file_keys)
     history.disagreements = disagreements
-    history.deepstate_lag = int(deepstate_lag)
+    history.deepstate_lag = lag
     return history
+
+
+def _scan(path: Path, kind: str, lag: int) -> list[dict]:
+    """Catalogue rows of one layer file, from names (a GeoJSON's ``layer`` values)."""
+    if path.name.lower().endswith(".zip"):
+        return _scan_zip(path)
+    if kind == "isw":
+        return _scan_geojson(path)
+    if kind == "isw-weekly":
+        return _scan_name(path, "isw-weekly", path.parent.name,
+                          readers.date_from_name(path.stem, path, "file name"), "topojson")
+    return _scan_name(path, "deepstate", "occupied", readers.deepstate_date(path, lag_days=lag),
+                      "deepstate")
+
+
+def _area_table(store: Cache | None, key: str | None, path: Path) -> pd.DataFrame:
+    """An area table's rows, from the cache while the file is unchanged."""
+    if store is not None and key is not None:
+        frame = store.read_table("areas", key)
+        if frame is not None:
+            frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
+            frame["file"] = str(path)
+            return frame[readers.AREA_COLUMNS]
+    frame = readers.read_area_table(path)
+    if store is not None and key is not None:
+        store.write_table("areas", key, frame)
+    return frame
+
+
+def _index_name(root: Path, lag: int) -> str:
+    """The index of one data directory read with one DeepState lag."""
+    return hashlib.sha256(f"{root.resolve()}|lag={lag}".encode()).hexdigest()
+
+
+def _read_index(store: Cache | None, name: str) -> dict:
+    """{file key: catalogue rows} of the files catalogued by earlier runs."""
+    if store is None:
+        return {}
+    frame = store.read_table("index", name)
+    if frame is None or "key" not in frame.columns:
+        return {}
+    frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
+    held: dict = {}
+    for row in frame.to_dict("records"):
+        held.setdefault(row.pop("key"), []).append(row)
+    return held
+
+
+def _write_index(store: Cache, name: str, held: dict, scanned: list[dict],
+                 file_keys: dict) -> None:
+    """Add newly catalogued files to the index; entries of files that changed or are gone
+    are dropped (files not looked at this time, e.g. of other sources, are kept).
+    """
+    current = set(file_keys.values())
+    rows = [{**row, "key": key} for key, held_rows in held.items() for row in held_rows
+            if key in current or (row["file"] not in file_keys and Path(row["file"]).exists())]
+    rows += scanned
+    frame = pd.DataFrame(rows, columns=CATALOG_COLUMNS + ["key"])
+    frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
+    store.write_table("index", name, frame)

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -92,6 +93,11 @@ class UnitTiles:
     def __init__(self, geometries, *, step: float = 0.2):
         self.geometries = np.asarray(geometries, dtype=object)
         self.n_units = len(self.geometries)
+        digest = hashlib.sha256(f"step={step}".encode())
+        for wkb in shapely.to_wkb(self.geometries):
+            digest.update(wkb)
+        #: What the units' measures depend on (their geometry and the grid), for the cache.
+        self.digest = digest.hexdigest()
         tiles, owners = [], []
         for i, geometry in enumerate(self.geometries):
             x0, y0, x1, y1 = geometry.bounds
@@ -336,13 +342,29 @@ def monthly_by_unit(history: History, units, /, *, data_dir=None, **monthly) -> 
 
 @dataclass(frozen=True)
 class _Day:
-    """One date of a series: what was asked, which snapshot answered, its polygons."""
+    """One date of a series: what was asked, which snapshot answered, its polygons.
+
+    ``load`` gives the polygons when first asked (a measure held in the cache needs
+    none); ``keys`` name the layers they are the union of (None when unknown).
+    """
 
     requested: pd.Timestamp
     label: str
     input: str
     exact: bool
-    geometry: object
+    load: Callable = field(repr=False)
+    keys: tuple | None = None
+
+    @property
+    def geometry(self):
+        """The day's controlled area (EPSG:4326)."""
+        return self.load()
+
+    def measure(self, history: History, kind: tuple, compute) -> np.ndarray:
+        """``compute(geometry)``, kept in the history's cache under ``kind`` + the keys."""
+        if history.store is None or self.keys is None:
+            return np.asarray(compute(self.geometry), dtype=float)
+        return history.store.measure((*kind, *self.keys), lambda: compute(self.geometry))
 
 
 def _days(history: History, source, preset, start, end, dates, gap_policy):
@@ -359,7 +381,7 @@ def _days(history: History, source, preset, start, end, dates, gap_policy):
             snap = totals.snapshot(date, gap_policy)
             _need_polygons(snap, f"snapshot for {date:%Y-%m-%d}")
             yield preset, _Day(snap.requested, snap.label, snap.input, snap.exact,
-                               snap.geometry)
+                               lambda snap=snap: snap.geometry)
         return
     wanted = history.dates(source, totals.layers, start=start, end=end)
     if len(wanted) == 0:
@@ -368,8 +390,11 @@ def _days(history: History, source, preset, start, end, dates, gap_policy):
         )
     for date in wanted:
         # every date here is a snapshot: union its layers without measuring the total
-        union = history.union(source, date, totals.layers)
-        yield preset, _Day(date, f"{date:%Y-%m-%d}", source, True, union)
+        keys = tuple(history.layer_key(source, date, name)
+                     for name in history.resolve_layers(source, date, totals.layers))
+        yield preset, _Day(date, f"{date:%Y-%m-%d}", source, True,
+                           lambda date=date: history.union(source, date, totals.layers),
+                           None if None in keys else keys)
 
 
 def area_series(history: History, area, /, *, source: str, preset: str | None = None,
@@ -404,7 +429,7 @@ def area_series(history: History, area, /, *, source: str, preset: str | None = 
     for used_preset, day in tqdm(snapshots, desc="measuring", unit="day",
                                  disable=not progress):
         days.append((day.requested, day.label, day.input, used_preset, day.exact))
-        within.append(tiles.areas(day.geometry))
+        within.append(day.measure(history, ("within", tiles.digest), tiles.areas))
     n = len(units)
     meta = pd.DataFrame(days, columns=["date", "snapshot", "source", "preset", "exact"])
     frame = meta.loc[meta.index.repeat(n)].reset_index(drop=True)
@@ -468,6 +493,12 @@ def distance_to(geometry, latitude: float, longitude: float) -> dict:
     return empty  # pragma: no cover - the last pass always returns
 
 
+def _distance_values(geometry, latitude: float, longitude: float) -> list[float]:
+    found = distance_to(geometry, latitude, longitude)
+    return [found["distance_km"], float(found["inside"]), found["nearest_latitude"],
+            found["nearest_longitude"]]
+
+
 def distance_series(history: History, town, /, *, source: str, preset: str | None = None,
                     start=None, end=None, dates=None, gap_policy: str = "error",
                     data_dir=None, progress: bool = False) -> pd.DataFrame:
@@ -492,7 +523,11 @@ def distance_series(history: History, town, /, *, source: str, preset: str | Non
     snapshots = _days(history, source, preset, start, end, dates, gap_policy)
     for used_preset, snap in tqdm(snapshots, desc="measuring", unit="day",
                                   disable=not progress):
-        found = distance_to(snap.geometry, point["latitude"], point["longitude"])
+        lat, lon = point["latitude"], point["longitude"]
+        values = snap.measure(history, ("distance", repr(lat), repr(lon)),
+                              lambda g, lat=lat, lon=lon: _distance_values(g, lat, lon))
+        found = {"distance_km": values[0], "inside": bool(values[1]),
+                 "nearest_latitude": values[2], "nearest_longitude": values[3]}
         rows.append({
             "date": snap.requested, "snapshot": snap.label, "source": snap.input,
             "preset": used_preset, "exact": snap.exact, "town": point["name"],
