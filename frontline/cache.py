@@ -61,6 +61,7 @@ __all__ = [
     "cache_status",
     "cached_frame",
     "clear_cache",
+    "forget_cache",
     "get_cache",
     "no_cache",
 ]
@@ -283,6 +284,15 @@ def get_cache() -> Cache | None:
     if root not in _CACHES:
         _CACHES[root] = Cache(root)
     return _CACHES[root]
+
+
+def forget_cache() -> None:
+    """Write pending measures, then forget what this process read from the cache: the
+    next use reads the folder again (as a new run would).
+    """
+    _flush_all()
+    _CACHES.clear()
+    _FILE_KEYS.clear()
 
 
 @atexit.register
