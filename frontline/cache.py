@@ -9,6 +9,7 @@ back instead::
     <cache>/areas/<key>.parquet       the rows of one area table
     <cache>/index/<name>.parquet      what a data directory's files hold (catalogue rows)
     <cache>/frames/<key>.parquet      tables built from several files (boundary units)
+    <cache>/unions/<key>.parquet      a day's union of several layers (ISW's presets)
     <cache>/measures/<id>.parquet     expensive pure measures (see below)
 
 An entry's ``key`` is the sha256 of the file's resolved path, size, modification and
@@ -76,7 +77,7 @@ HASH_MAX_BYTES = 1 << 20
 MERGE_AT = 32
 
 #: The cache's folders, one per kind of entry.
-KINDS = ("layers", "areas", "index", "frames", "measures")
+KINDS = ("layers", "areas", "index", "frames", "unions", "measures")
 
 _OFF = {"0", "off", "no", "false", "none"}
 #: File keys computed in this process, by (path, size, times, inode, parameters).

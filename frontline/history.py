@@ -13,7 +13,9 @@ Layout read (every folder optional)::
     isw/**/area_tables/*.json|*.csv      per-layer daily area tables      -> source "isw-areas"
     deepstate/**/deepstatemap_data_YYYYMMDD.geojson                       -> source "deepstate"
 
-Folders named ``boundaries*`` and ``extra`` hold no layers and are not read.
+Folders named ``boundaries*``, ``extra`` and ``archive`` hold no layers and are not read
+(:data:`frontline.io.readers.SKIP_DIRS`; files are classified by
+:func:`frontline.io.readers.classify`, for the archive's imports too).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from frontline.geodesy import geodesic_area_km2, km2_to_mi2
 from frontline.io import readers
 from frontline.layers import OPTIONAL_LAYERS, canonical_layer
 from frontline.settings import HOW_TO_GET_DATA, resolve_data_dir
+from frontline.store import decode_geometry
 
 __all__ = ["History", "load", "SOURCES"]
 
@@ -56,14 +59,6 @@ SOURCES = {
 }
 
 CATALOG_COLUMNS = ["source", "date", "layer", "layer_name", "file", "member", "reader"]
-
-_SKIP_DIRS = ("boundaries", "extra")
-
-
-def _skipped(path: Path, root: Path) -> bool:
-    parts = path.relative_to(root).parts[:-1]
-    return any(p.startswith(_SKIP_DIRS) for p in parts)
-
 
 class History:
     """Every dated layer of every source, with provenance; geometries read on demand.
@@ -91,6 +86,7 @@ class History:
         self.keys: dict[tuple, str] = dict(keys or {})
         self.file_keys: dict[str, str] = dict(file_keys or {})
         self._index: dict | None = None
+        self._area_sources: frozenset | None = None
         #: Where copies of an area table disagreed, the candidates and the one chosen
         #: (see :func:`frontline.io.readers.combine_area_tables`); empty if none did.
         #: Days between a DeepState file's download date and its map date (see ``load``).
@@ -155,7 +151,9 @@ class History:
 
     def is_area_source(self, source: str) -> bool:
         """Whether ``source`` comes from area tables (areas only, no polygons)."""
-        return source in set(self.areas["source"])
+        if self._area_sources is None:
+            self._area_sources = frozenset(self.areas["source"])
+        return source in self._area_sources
 
     def _table(self, source: str) -> pd.DataFrame:
         return self.areas if self.is_area_source(source) else self.catalog
@@ -224,9 +222,29 @@ class History:
         names = self.resolve_layers(source, date, layers)
         key = ("union", source, date, names)
         if key not in self._cache:
-            geoms = [self.geometry(source, date, name) for name in names]
-            self._cache[key] = geoms[0] if len(geoms) == 1 else shapely.union_all(geoms)
+            if len(names) == 1:
+                self._cache[key] = self.geometry(source, date, names[0])
+            else:
+                self._cache[key] = self._stored_union(source, date, names)
         return self._cache[key]
+
+    def _stored_union(self, source: str, date: pd.Timestamp, names: tuple):
+        """The union of several layers, kept in the cache (by the layers' keys) between
+        runs: ISW's 75,000-vertex union takes most of a second, reading it back 10 ms.
+        """
+        keys = [self.layer_key(source, date, name) for name in names]
+        compute = lambda: shapely.union_all(  # noqa: E731
+            [self.geometry(source, date, name) for name in names])
+        if self.store is None or None in keys:
+            return compute()
+        entry = hashlib.sha256("|".join(["union", *keys]).encode()).hexdigest()
+        table = self.store.read("unions", entry)
+        if table is not None:
+            return decode_geometry(table)[0]
+        union = compute()
+        self.store.write("unions", entry,
+                         gpd.GeoDataFrame(geometry=[union], crs="EPSG:4326"))
+        return union
 
     def total_km2(self, source: str, date, layers) -> float:
         """Area of ``layers`` together on ``date``: the geodesic area of their union, or,
@@ -494,28 +512,22 @@ def _scan_name(path: Path, source: str, layer_name: str, date, reader: str) -> l
 def data_files(root: Path) -> list[tuple[Path, str]]:
     """Every file of a data directory frontline reads, with its source: ``(path, source)``.
 
-    The one place that knows the layout (module docs); ``boundaries*`` and ``extra``
-    folders and area tables' ``*metadata*`` files are left out.
+    ISW's files under ``isw/``, DeepState's under ``deepstate/``, each classified by
+    :func:`frontline.io.readers.classify`; folders in
+    :data:`frontline.io.readers.SKIP_DIRS` are left out.
     """
     jobs = []  # (path, source)
-    isw = root / "isw"
-    if isw.is_dir():
-        for path in sorted(isw.rglob("*")):
-            if not path.is_file() or _skipped(path, isw):
+    for folder, sources in (("isw", ("isw", "isw-areas", "isw-weekly")),
+                            ("deepstate", ("deepstate",))):
+        top = root / folder
+        if not top.is_dir():
+            continue
+        for path in sorted(top.rglob("*")):
+            if not path.is_file() or readers.skipped(path, top):
                 continue
-            name = path.name.lower()
-            if "area_tables" in path.parts and name.endswith((".json", ".csv")):
-                if "metadata" not in name:
-                    jobs.append((path, "isw-areas"))
-            elif name.endswith(".zip"):
-                jobs.append((path, "isw"))
-            elif name.endswith((".geojson", ".geojson.gz")):
-                jobs.append((path, "isw"))
-            elif name.endswith(".topojson"):
-                jobs.append((path, "isw-weekly"))
-    deepstate = root / "deepstate"
-    if deepstate.is_dir():
-        jobs += [(p, "deepstate") for p in sorted(deepstate.rglob("deepstatemap_data_*.geojson"))]
+            source = readers.classify(path)
+            if source in sources:
+                jobs.append((path, source))
     return jobs
 
 

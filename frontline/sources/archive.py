@@ -103,10 +103,6 @@ MANIFEST_COLUMNS = [
 ]
 _DTYPES = {"vintage": "int64", "n_features": "int64", "n_repaired": "int64", "row": "int64"}
 
-# Folders of a data directory that hold nothing to import.
-_SKIP_DIRS = ("boundaries", "extra", "archive")
-# Area tables are imported from folders of this name (other .json/.csv files are not).
-_AREA_DIR = "area_tables"
 
 
 def archive_dir(root=None) -> Path:
@@ -348,15 +344,9 @@ def layer_files(paths) -> list[Path]:
     files = []
     for path in map(Path, paths):
         if path.is_dir():
-            for item in sorted(path.rglob("*")):
-                parts = item.relative_to(path).parts[:-1]
-                if any(p.startswith(_SKIP_DIRS) for p in parts) or not item.is_file():
-                    continue
-                if readers.is_area_file(item):
-                    if _AREA_DIR in item.parts[:-1] and "metadata" not in item.name.lower():
-                        files.append(item)
-                elif readers.reader_for(item) is not None:
-                    files.append(item)
+            files += [item for item in sorted(path.rglob("*"))
+                      if item.is_file() and not readers.skipped(item, path)
+                      and readers.classify(item) is not None]
         elif path.is_file():
             if readers.reader_for(path) is None:
                 raise ReadError(
