@@ -134,7 +134,8 @@ def naive_distance() -> pd.DataFrame:
     forward = Transformer.from_crs("EPSG:4326", local, always_xy=True)
     rows = []
     for day in deepstate_days():
-        union = shapely.ops.transform(forward.transform, deepstate_union(day))
+        union = shapely.transform(deepstate_union(day), lambda xy: np.column_stack(
+            forward.transform(xy[:, 0], xy[:, 1])))
         rows.append({"date": day, "distance_km": union.distance(shapely.Point(0, 0)) / 1e3})
     return pd.DataFrame(rows)
 

@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import hashlib
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
+from frontline.cache import get_cache
 from frontline.geodesy import geodesic_area_km2
+from frontline.store import decode_geometry
 
 __all__ = ["TILE_DEG", "UnitTiles", "clip_by_rects", "grid_cells", "tile", "tiled_difference"]
 
@@ -136,19 +139,7 @@ class UnitTiles:
             digest.update(wkb)
         #: What the units' measures depend on (their geometry and the grid), for the cache.
         self.digest = digest.hexdigest()
-        tiles, owners = [], []
-        for i, geometry in enumerate(self.geometries):
-            cells = shapely.box(*grid_cells(geometry.bounds, step).T)
-            cells = cells[shapely.intersects(geometry, cells)]
-            pieces = shapely.get_parts(shapely.intersection(geometry, cells))
-            # one connected polygon per tile, so that one point decides inside/outside
-            pieces = shapely.get_parts(pieces)
-            pieces = pieces[(shapely.get_type_id(pieces) == 3) & ~shapely.is_empty(pieces)]
-            tiles.append(pieces)
-            owners.append(np.full(len(pieces), i))
-        self.tiles = np.concatenate(tiles) if tiles else np.array([], dtype=object)
-        self.owner = np.concatenate(owners) if owners else np.array([], dtype=int)
-        self.tile_km2 = geodesic_area_km2(self.tiles)
+        self.tiles, self.owner, self.tile_km2 = self._cut(step)
         self.bounds = shapely.bounds(self.tiles)
         self.points = shapely.get_coordinates(shapely.point_on_surface(self.tiles))
         self.tree = shapely.STRtree(self.tiles)
@@ -161,6 +152,35 @@ class UnitTiles:
                                                 "y1": "max"})
         self.block_bounds = blocks.sort_index().to_numpy()
         self._memo: dict[int, tuple[bytes, float]] = {}
+
+    def _cut(self, step: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The tiles, their unit and their km²; kept in the layer cache (cutting 27
+        oblasts takes seconds, reading them back a few milliseconds).
+        """
+        cache = get_cache()
+        if cache is not None:
+            table = cache.read("tiles", self.digest)
+            if table is not None:
+                return (decode_geometry(table), table.column("owner").to_numpy(),
+                        table.column("tile_km2").to_numpy())
+        tiles, owners = [], []
+        for i, geometry in enumerate(self.geometries):
+            cells = shapely.box(*grid_cells(geometry.bounds, step).T)
+            cells = cells[shapely.intersects(geometry, cells)]
+            pieces = shapely.get_parts(shapely.intersection(geometry, cells))
+            # one connected polygon per tile, so that one point decides inside/outside
+            pieces = shapely.get_parts(pieces)
+            pieces = pieces[(shapely.get_type_id(pieces) == 3) & ~shapely.is_empty(pieces)]
+            tiles.append(pieces)
+            owners.append(np.full(len(pieces), i))
+        tiles = np.concatenate(tiles) if tiles else np.array([], dtype=object)
+        owner = np.concatenate(owners) if owners else np.array([], dtype=int)
+        tile_km2 = np.asarray(geodesic_area_km2(tiles), dtype=float)
+        if cache is not None:
+            cache.write("tiles", self.digest, gpd.GeoDataFrame(
+                {"owner": owner.astype("int64"), "tile_km2": tile_km2}, geometry=list(tiles),
+                crs="EPSG:4326"))
+        return tiles, owner, tile_km2
 
     def areas(self, geometry) -> np.ndarray:
         """km² of ``geometry`` inside each unit (geodesic), as an array in unit order."""

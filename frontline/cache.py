@@ -10,6 +10,7 @@ back instead::
     <cache>/index/<name>.parquet      what a data directory's files hold (catalogue rows)
     <cache>/frames/<key>.parquet      tables built from several files (boundary units)
     <cache>/unions/<key>.parquet      a day's union of several layers (ISW's presets)
+    <cache>/tiles/<key>.parquet       grid tiles of units or of a day's union
     <cache>/measures/<id>.parquet     expensive pure measures (see below)
 
 An entry's ``key`` is the sha256 of the file's resolved path, size, modification and
@@ -77,7 +78,7 @@ HASH_MAX_BYTES = 1 << 20
 MERGE_AT = 32
 
 #: The cache's folders, one per kind of entry.
-KINDS = ("layers", "areas", "index", "frames", "unions", "measures")
+KINDS = ("layers", "areas", "index", "frames", "unions", "tiles", "measures")
 
 _OFF = {"0", "off", "no", "false", "none"}
 #: File keys computed in this process, by (path, size, times, inode, parameters).
@@ -165,7 +166,7 @@ class Cache:
     def write(self, kind: str, key: str, frame: pd.DataFrame) -> None:
         """Keep an entry (a failure to write warns and is otherwise ignored)."""
         try:
-            store.write_segment(self._entry(kind, key), frame)
+            store.write_segment(self._entry(kind, key), frame, durable=False)
         except OSError as err:  # a full or read-only cache never stops an analysis
             warnings.warn(f"cannot write to the cache {self.root} ({err}): continuing "
                           "without it (set FRONTLINE_CACHE or pass --no-cache).",
@@ -249,7 +250,8 @@ class Cache:
                 if len(self._segments) >= MERGE_AT:
                     self._merge(folder)
                 else:
-                    store.write_segment(folder / f"{uuid.uuid4().hex}.parquet", frame)
+                    store.write_segment(folder / f"{uuid.uuid4().hex}.parquet", frame,
+                                        durable=False)
             except OSError as err:
                 warnings.warn(f"cannot write to the cache {self.root} ({err}): the measures "
                               "of this run are not kept.", FrontlineWarning, stacklevel=2)
@@ -257,7 +259,7 @@ class Cache:
     def _merge(self, folder: Path) -> None:
         """Every known measure in one segment; the segments read are then removed."""
         store.write_segment(folder / f"{uuid.uuid4().hex}.parquet",
-                            _measure_table(self._measures or {}))
+                            _measure_table(self._measures or {}), durable=False)
         for path in self._segments:
             path.unlink(missing_ok=True)
         self._segments = []

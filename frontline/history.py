@@ -189,8 +189,29 @@ class History:
         date, layers)``); ``compute`` is called without arguments on the first request.
         """
         if key not in self._cache:
-            self._cache[key] = compute()
+            if key[0] == "tiles" and len(key) == 4:
+                self._cache[key] = self._stored_tiles(*key[1:], compute)
+            else:
+                self._cache[key] = compute()
         return self._cache[key]
+
+    def _stored_tiles(self, source: str, date, names: tuple, compute) -> dict:
+        """A day's tiles (:func:`frontline._tiling.tile`: {(i, j): piece}), kept in the
+        cache by the layers' keys.
+        """
+        keys = [self.layer_key(source, date, name) for name in names]
+        if self.store is None or None in keys:
+            return compute()
+        entry = hashlib.sha256("|".join(["tiles", *keys]).encode()).hexdigest()
+        table = self.store.read("tiles", entry)
+        if table is not None:
+            ij = zip(table.column("i").to_pylist(), table.column("j").to_pylist(), strict=True)
+            return dict(zip(ij, decode_geometry(table), strict=True))
+        tiles = compute()
+        self.store.write("tiles", entry, gpd.GeoDataFrame(
+            {"i": [k[0] for k in tiles], "j": [k[1] for k in tiles]},
+            geometry=list(tiles.values()), crs="EPSG:4326"))
+        return tiles
 
     def provenance(self, source: str, date, layer: str) -> str:
         """``file`` (and ``!member`` inside a zip) a layer came from."""

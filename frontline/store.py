@@ -55,32 +55,36 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def write_bytes(path: Path, data: bytes) -> None:
+def write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
     """Write ``data`` to ``path`` atomically: temporary file, fsync, rename, fsync folder.
 
     Two processes writing the same path at once both succeed; the file is one of the two
-    complete versions, never a mix.
+    complete versions, never a mix. ``durable=False`` skips the fsyncs (the cache: an
+    entry lost to a power cut is rebuilt, and a fsync per entry would cost more than
+    reading the input again).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
+    if durable:
+        _fsync_dir(path.parent)
 
 
-def write_segment(path, frame: pd.DataFrame | pa.Table) -> str:
+def write_segment(path, frame: pd.DataFrame | pa.Table, *, durable: bool = True) -> str:
     """Write a (Geo)DataFrame as one Parquet segment, atomically; return its sha256.
 
     A GeoDataFrame becomes GeoParquet (WKB geometry); any other frame (or an Arrow
-    table) plain Parquet.
+    table) plain Parquet. ``durable``: see :func:`write_bytes`.
     """
     buffer = io.BytesIO()
     if isinstance(frame, pa.Table):
@@ -88,7 +92,7 @@ def write_segment(path, frame: pd.DataFrame | pa.Table) -> str:
     else:
         frame.to_parquet(buffer, index=False)
     data = buffer.getvalue()
-    write_bytes(Path(path), data)
+    write_bytes(Path(path), data, durable=durable)
     return hashlib.sha256(data).hexdigest()
 
 
