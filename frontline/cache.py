@@ -13,10 +13,11 @@ back instead::
     <cache>/tiles/<key>.parquet       grid tiles of units or of a day's union
     <cache>/measures/<id>.parquet     expensive pure measures (see below)
 
-An entry's ``key`` is the sha256 of the file's resolved path, size, modification and
+An entry's ``key`` is the sha256 of the file's absolute path, size, modification and
 change times (nanoseconds) and inode, the reader's parameters (DeepState's lag) and
 :data:`FORMAT`; for a file of at most :data:`HASH_MAX_BYTES` its content's sha256 too.
-Change a file (or ``touch`` it) and its key changes: the old entry is no longer used.
+Change a file (or ``touch`` it) and its key changes: the old entry is no longer used (it
+stays on disk until ``frontline cache clear``).
 
 Measures (a layer's geodesic area, a day's total, the area inside units, a distance)
 are keyed by what they depend on: the keys of the layers measured, the units' geometry,
@@ -43,6 +44,7 @@ import shutil
 import threading
 import uuid
 import warnings
+from importlib import metadata
 from pathlib import Path
 
 import geopandas as gpd
@@ -69,8 +71,16 @@ __all__ = [
 ]
 
 ENV_CACHE = "FRONTLINE_CACHE"
-#: Bump when the readers' output or the entries' layout changes: older entries are ignored.
-FORMAT = "1"
+def _version() -> str:
+    try:
+        return metadata.version("frontline")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0+unknown"
+
+
+#: Part of every key: the entries' layout (bump it when the readers' output or a measure
+#: changes) and frontline's version, so a new release never reads an older one's entries.
+FORMAT = f"1/{_version()}"
 #: Files up to this size are also keyed by their content's sha256 (cheap: DeepState's
 #: daily files and the area tables); larger ones (ISW's zips) by size and times.
 HASH_MAX_BYTES = 1 << 20
