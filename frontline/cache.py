@@ -80,7 +80,7 @@ def _version() -> str:
 
 #: Part of every key: the entries' layout (bump it when the readers' output or a measure
 #: changes) and frontline's version, so a new release never reads an older one's entries.
-FORMAT = f"1/{_version()}"
+FORMAT = f"2/{_version()}"
 #: Files up to this size are also keyed by their content's sha256 (cheap: DeepState's
 #: daily files and the area tables); larger ones (ISW's zips) by size and times.
 HASH_MAX_BYTES = 1 << 20
