@@ -69,6 +69,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from frontline.cache import cached_frame
 from frontline.errors import AreaError, DataDirError, InvalidArgumentError, UnknownUnitError
 from frontline.geodesy import geodesic_area_km2, geodesic_circle
 from frontline.history import History
@@ -318,6 +319,14 @@ def _valid(geoms: np.ndarray, path: Path) -> np.ndarray:
 
 @functools.lru_cache(maxsize=8)
 def _load_level(root: Path, level: str) -> gpd.GeoDataFrame:
+    if level in LEVELS:  # kept in the layer cache while the boundary files are unchanged
+        files = [p for folder in (_RAION_DIR, _HROMADA_DIR) if (root / folder).is_dir()
+                 for p in sorted((root / folder).glob("*.geojson"))]
+        return cached_frame(f"units:{level}", files, lambda: _build_level(root, level))
+    return _build_level(root, level)
+
+
+def _build_level(root: Path, level: str) -> gpd.GeoDataFrame:
     if level == "raion":
         return _load_raions(root)
     if level == "oblast":

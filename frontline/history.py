@@ -13,11 +13,14 @@ Layout read (every folder optional)::
     isw/**/area_tables/*.json|*.csv      per-layer daily area tables      -> source "isw-areas"
     deepstate/**/deepstatemap_data_YYYYMMDD.geojson                       -> source "deepstate"
 
-Folders named ``boundaries*`` and ``extra`` hold no layers and are not read.
+Folders named ``boundaries*``, ``extra`` and ``archive`` hold no layers and are not read
+(:data:`frontline.io.readers.SKIP_DIRS`; files are classified by
+:func:`frontline.io.readers.classify`, for the archive's imports too).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import warnings
 from pathlib import Path
@@ -28,6 +31,7 @@ import pyogrio
 import shapely
 from tqdm.auto import tqdm
 
+from frontline.cache import Cache, get_cache
 from frontline.errors import (
     DataDirError,
     DuplicateSnapshotError,
@@ -40,6 +44,7 @@ from frontline.geodesy import geodesic_area_km2, km2_to_mi2
 from frontline.io import readers
 from frontline.layers import OPTIONAL_LAYERS, canonical_layer
 from frontline.settings import HOW_TO_GET_DATA, resolve_data_dir
+from frontline.store import decode_geometry
 
 __all__ = ["History", "load", "SOURCES"]
 
@@ -55,14 +60,6 @@ SOURCES = {
 
 CATALOG_COLUMNS = ["source", "date", "layer", "layer_name", "file", "member", "reader"]
 
-_SKIP_DIRS = ("boundaries", "extra")
-
-
-def _skipped(path: Path, root: Path) -> bool:
-    parts = path.relative_to(root).parts[:-1]
-    return any(p.startswith(_SKIP_DIRS) for p in parts)
-
-
 class History:
     """Every dated layer of every source, with provenance; geometries read on demand.
 
@@ -72,7 +69,9 @@ class History:
     """
 
     def __init__(self, catalog: pd.DataFrame, areas: pd.DataFrame | None = None, *,
-                 frames: dict | None = None, root: Path | None = None):
+                 frames: dict | None = None, root: Path | None = None,
+                 cache: Cache | None = None, keys: dict | None = None,
+                 file_keys: dict | None = None):
         self.catalog = catalog.reset_index(drop=True)
         self.areas = (
             areas if areas is not None else pd.DataFrame(columns=readers.AREA_COLUMNS)
@@ -80,6 +79,14 @@ class History:
         self.root = root
         self._cache: dict[tuple, object] = dict(frames or {})
         self._area_cache: dict[tuple, float] = {}
+        #: The layer cache (:mod:`frontline.cache`) and, per (source, date, layer), the key
+        #: of what it was read from: a file's cache key, or an archive vintage's geometry
+        #: sha256. Measures of keyed layers are kept in the cache between runs.
+        self.store = cache
+        self.keys: dict[tuple, str] = dict(keys or {})
+        self.file_keys: dict[str, str] = dict(file_keys or {})
+        self._index: dict | None = None
+        self._area_sources: frozenset | None = None
         #: Where copies of an area table disagreed, the candidates and the one chosen
         #: (see :func:`frontline.io.readers.combine_area_tables`); empty if none did.
         #: Days between a DeepState file's download date and its map date (see ``load``).
@@ -144,7 +151,9 @@ class History:
 
     def is_area_source(self, source: str) -> bool:
         """Whether ``source`` comes from area tables (areas only, no polygons)."""
-        return source in set(self.areas["source"])
+        if self._area_sources is None:
+            self._area_sources = frozenset(self.areas["source"])
+        return source in self._area_sources
 
     def _table(self, source: str) -> pd.DataFrame:
         return self.areas if self.is_area_source(source) else self.catalog
@@ -162,8 +171,7 @@ class History:
 
     def resolve_layers(self, source: str, date, layers) -> tuple[str, ...]:
         """Layers present on ``date`` that stand for ``layers`` (see ``advances_or_claimed``)."""
-        table = self._table(source)
-        have = set(table.loc[(table["source"] == source) & (table["date"] == date), "layer"])
+        have = self._held().get((source, pd.Timestamp(date)), set())
         return _substitute(have, layers)
 
     def geometry(self, source: str, date, layer: str):
@@ -181,8 +189,29 @@ class History:
         date, layers)``); ``compute`` is called without arguments on the first request.
         """
         if key not in self._cache:
-            self._cache[key] = compute()
+            if key[0] == "tiles" and len(key) == 4:
+                self._cache[key] = self._stored_tiles(*key[1:], compute)
+            else:
+                self._cache[key] = compute()
         return self._cache[key]
+
+    def _stored_tiles(self, source: str, date, names: tuple, compute) -> dict:
+        """A day's tiles (:func:`frontline._tiling.tile`: {(i, j): piece}), kept in the
+        cache by the layers' keys.
+        """
+        keys = [self.layer_key(source, date, name) for name in names]
+        if self.store is None or None in keys:
+            return compute()
+        entry = hashlib.sha256("|".join(["tiles", *keys]).encode()).hexdigest()
+        table = self.store.read("tiles", entry)
+        if table is not None:
+            ij = zip(table.column("i").to_pylist(), table.column("j").to_pylist(), strict=True)
+            return dict(zip(ij, decode_geometry(table), strict=True))
+        tiles = compute()
+        self.store.write("tiles", entry, gpd.GeoDataFrame(
+            {"i": [k[0] for k in tiles], "j": [k[1] for k in tiles]},
+            geometry=list(tiles.values()), crs="EPSG:4326"))
+        return tiles
 
     def provenance(self, source: str, date, layer: str) -> str:
         """``file`` (and ``!member`` inside a zip) a layer came from."""
@@ -199,7 +228,9 @@ class History:
             if entry["reader"] == "area":
                 self._area_cache[key] = float(entry["area_km2"])
             else:
-                self._area_cache[key] = float(geodesic_area_km2(self.geometry(*key)))
+                self._area_cache[key] = self._measure(
+                    "area", [self.layer_key(*key)],
+                    lambda: geodesic_area_km2(self.geometry(*key)))
         return self._area_cache[key]
 
     def union(self, source: str, date, layers):
@@ -212,9 +243,29 @@ class History:
         names = self.resolve_layers(source, date, layers)
         key = ("union", source, date, names)
         if key not in self._cache:
-            geoms = [self.geometry(source, date, name) for name in names]
-            self._cache[key] = geoms[0] if len(geoms) == 1 else shapely.union_all(geoms)
+            if len(names) == 1:
+                self._cache[key] = self.geometry(source, date, names[0])
+            else:
+                self._cache[key] = self._stored_union(source, date, names)
         return self._cache[key]
+
+    def _stored_union(self, source: str, date: pd.Timestamp, names: tuple):
+        """The union of several layers, kept in the cache (by the layers' keys) between
+        runs: ISW's 75,000-vertex union takes most of a second, reading it back 10 ms.
+        """
+        keys = [self.layer_key(source, date, name) for name in names]
+        compute = lambda: shapely.union_all(  # noqa: E731
+            [self.geometry(source, date, name) for name in names])
+        if self.store is None or None in keys:
+            return compute()
+        entry = hashlib.sha256("|".join(["union", *keys]).encode()).hexdigest()
+        table = self.store.read("unions", entry)
+        if table is not None:
+            return decode_geometry(table)[0]
+        union = compute()
+        self.store.write("unions", entry,
+                         gpd.GeoDataFrame(geometry=[union], crs="EPSG:4326"))
+        return union
 
     def total_km2(self, source: str, date, layers) -> float:
         """Area of ``layers`` together on ``date``: the geodesic area of their union, or,
@@ -227,7 +278,9 @@ class History:
             if self.is_area_source(source):
                 total = sum(self.area_km2(source, date, name) for name in names)
             else:
-                total = geodesic_area_km2(self.union(source, date, layers))
+                total = self._measure(
+                    "total", [self.layer_key(source, date, n) for n in names],
+                    lambda: geodesic_area_km2(self.union(source, date, layers)))
             self._area_cache[key] = float(total)
         return self._area_cache[key]
 
@@ -313,18 +366,55 @@ class History:
             mask &= table["layer"].isin(list(layers))
         return table[mask]
 
+    def _entries(self) -> dict:
+        """{(source, date, layer): row} of the catalogue and the area rows, built once."""
+        if self._index is None:
+            index = {}
+            for table, reader in ((self.catalog, None), (self.areas, "area")):
+                for entry in table.to_dict("records"):
+                    if reader:
+                        entry["reader"] = reader
+                    key = (entry["source"], pd.Timestamp(entry["date"]), entry["layer"])
+                    index.setdefault(key, entry)
+            held: dict = {}
+            for source, date, layer in index:
+                held.setdefault((source, date), set()).add(layer)
+            self._index = {"entries": index, "held": held}
+        return self._index["entries"]
+
+    def _held(self) -> dict:
+        """{(source, date): layers held}."""
+        self._entries()
+        return self._index["held"]
+
     def _entry(self, source, date, layer) -> dict:
-        for table, reader in ((self.catalog, None), (self.areas, "area")):
-            hit = table[(table["source"] == source) & (table["date"] == date)
-                        & (table["layer"] == layer)]
-            if len(hit):
-                entry = hit.iloc[0].to_dict()
-                if reader:
-                    entry["reader"] = reader
-                return entry
-        raise NotFoundError(f"No {layer!r} layer for {source} on {date:%Y-%m-%d}.")
+        entry = self._entries().get((source, pd.Timestamp(date), layer))
+        if entry is None:
+            raise NotFoundError(f"No {layer!r} layer for {source} on {date:%Y-%m-%d}.")
+        return entry
+
+    def _measure(self, kind: str, keys, compute) -> float:
+        """A measure of keyed layers, from the cache when it holds it (see ``keys``)."""
+        if self.store is None or any(k is None for k in keys):
+            return float(compute())
+        return float(self.store.measure((kind, *keys), compute)[0])
+
+    def layer_key(self, source: str, date, layer: str) -> str | None:
+        """What a layer's geometry depends on (a cache key), or None when unknown."""
+        return self.keys.get((source, pd.Timestamp(date), layer))
 
     def _read(self, entry: dict) -> None:
+        key = self.file_keys.get(entry["file"]) if self.store is not None else None
+        rows = self.store.read_layers(key) if key is not None else None
+        if rows is None:
+            table = self._read_file(entry)
+            if key is not None:
+                self.store.write_layers(key, table)
+            rows = table[["source", "date", "layer", "geometry"]].to_dict("records")
+        for row in rows:
+            self._cache[(row["source"], pd.Timestamp(row["date"]), row["layer"])] = row["geometry"]
+
+    def _read_file(self, entry: dict) -> gpd.GeoDataFrame:
         path = Path(entry["file"])
         reader = entry["reader"]
         with warnings.catch_warnings():
@@ -340,8 +430,7 @@ class History:
                 table = readers.read_deepstate(path, lag_days=self.deepstate_lag)
             else:
                 raise NotFoundError(f"{path}: geometry not in memory and no reader {reader!r}.")
-        for row in table.itertuples():
-            self._cache[(row.source, row.date, row.layer)] = row.geometry
+        return table
 
 
 def _missing_runs(dates: pd.DatetimeIndex) -> list[tuple]:
@@ -444,33 +533,28 @@ def _scan_name(path: Path, source: str, layer_name: str, date, reader: str) -> l
 def data_files(root: Path) -> list[tuple[Path, str]]:
     """Every file of a data directory frontline reads, with its source: ``(path, source)``.
 
-    The one place that knows the layout (module docs); ``boundaries*`` and ``extra``
-    folders and area tables' ``*metadata*`` files are left out.
+    ISW's files under ``isw/``, DeepState's under ``deepstate/``, each classified by
+    :func:`frontline.io.readers.classify`; folders in
+    :data:`frontline.io.readers.SKIP_DIRS` are left out.
     """
     jobs = []  # (path, source)
-    isw = root / "isw"
-    if isw.is_dir():
-        for path in sorted(isw.rglob("*")):
-            if not path.is_file() or _skipped(path, isw):
+    for folder, sources in (("isw", ("isw", "isw-areas", "isw-weekly")),
+                            ("deepstate", ("deepstate",))):
+        top = root / folder
+        if not top.is_dir():
+            continue
+        for path in sorted(top.rglob("*")):
+            if not path.is_file() or readers.skipped(path, top):
                 continue
-            name = path.name.lower()
-            if "area_tables" in path.parts and name.endswith((".json", ".csv")):
-                if "metadata" not in name:
-                    jobs.append((path, "isw-areas"))
-            elif name.endswith(".zip"):
-                jobs.append((path, "isw"))
-            elif name.endswith((".geojson", ".geojson.gz")):
-                jobs.append((path, "isw"))
-            elif name.endswith(".topojson"):
-                jobs.append((path, "isw-weekly"))
-    deepstate = root / "deepstate"
-    if deepstate.is_dir():
-        jobs += [(p, "deepstate") for p in sorted(deepstate.rglob("deepstatemap_data_*.geojson"))]
+            source = readers.classify(path)
+            if source in sources:
+                jobs.append((path, source))
     return jobs
 
 
 def load(data_dir=None, *, sources=None, on_unknown: str = "raise",
-         deepstate_lag: int = readers.DEEPSTATE_LAG_DAYS, progress: bool = False) -> History:
+         deepstate_lag: int = readers.DEEPSTATE_LAG_DAYS, progress: bool = False,
+         cache: bool = True) -> History:
     """Scan a data directory into a :class:`History` (geometries are read on demand).
 
     Parameters
@@ -487,6 +571,10 @@ def load(data_dir=None, *, sources=None, on_unknown: str = "raise",
         (default 1; 2 reproduces DeepState's own 2025 monthly figures).
     progress : bool
         Show a progress bar while scanning.
+    cache : bool
+        Use the layer cache (:mod:`frontline.cache`; default on unless ``$FRONTLINE_CACHE``
+        is ``off``): files read once are read back from it while they are unchanged, and
+        measured areas are kept. Figures are identical either way.
 
     Raises
     ------
@@ -508,25 +596,30 @@ def load(data_dir=None, *, sources=None, on_unknown: str = "raise",
             f"folders): {HOW_TO_GET_DATA}."
         )
 
-    catalog, areas, frames, unknown = [], [], {}, []
+    store = get_cache() if cache else None
+    lag = int(deepstate_lag)
+    file_keys = {}
+    if store is not None:
+        file_keys = {str(p): store.file_key(p, f"lag={lag}" if kind == "deepstate" else "")
+                     for p, kind in jobs}
+    index_name = _index_name(root, lag)
+    held = _read_index(store, index_name)
+    catalog, areas, frames, unknown, scanned = [], [], {}, [], []
     for path, kind in tqdm(jobs, desc="scanning", unit="file", disable=not progress):
+        key = file_keys.get(str(path))
+        if kind != "isw-areas" and key in held:
+            catalog += [{**row, "file": str(path)} for row in held[key]]
+            continue
         try:
             if kind == "isw-areas":
-                areas.append(readers.read_area_table(path))
-            elif path.name.lower().endswith(".zip"):
-                catalog += _scan_zip(path)
-            elif kind == "isw":
-                catalog += _scan_geojson(path)
-            elif kind == "isw-weekly":
-                catalog += _scan_name(path, "isw-weekly", path.parent.name,
-                                      readers.date_from_name(path.stem, path, "file name"),
-                                      "topojson")
-            else:
-                catalog += _scan_name(path, "deepstate", "occupied",
-                                      readers.deepstate_date(path, lag_days=deepstate_lag),
-                                      "deepstate")
+                areas.append(_area_table(store, key, path))
+                continue
+            rows = _scan(path, kind, lag)
         except UnknownLayerError as err:
             unknown.append(f"{path}: {err}")
+            continue
+        catalog += rows
+        scanned += [{**row, "key": key} for row in rows]
     if unknown:
         if on_unknown == "raise":
             raise UnknownLayerError(
@@ -540,7 +633,74 @@ def load(data_dir=None, *, sources=None, on_unknown: str = "raise",
     catalog["date"] = pd.to_datetime(catalog["date"]).astype("datetime64[ns]")
     # Several copies of one table (sdspieg's and hcss's) are read together, each key once.
     areas, disagreements = readers.combine_area_tables(areas)
-    history = History(catalog, areas, frames=frames, root=root)
+    if store is not None and scanned:
+        _write_index(store, index_name, held, scanned, file_keys)
+    keys = {(source, date, layer): f"{file_keys[file]}:{member}:{layer}"
+            for source, date, layer, file, member in zip(
+                catalog["source"], catalog["date"], catalog["layer"], catalog["file"],
+                catalog["member"], strict=True) if file in file_keys}
+    history = History(catalog, areas, frames=frames, root=root, cache=store, keys=keys,
+                      file_keys=file_keys)
     history.disagreements = disagreements
-    history.deepstate_lag = int(deepstate_lag)
+    history.deepstate_lag = lag
     return history
+
+
+def _scan(path: Path, kind: str, lag: int) -> list[dict]:
+    """Catalogue rows of one layer file, from names (a GeoJSON's ``layer`` values)."""
+    if path.name.lower().endswith(".zip"):
+        return _scan_zip(path)
+    if kind == "isw":
+        return _scan_geojson(path)
+    if kind == "isw-weekly":
+        return _scan_name(path, "isw-weekly", path.parent.name,
+                          readers.date_from_name(path.stem, path, "file name"), "topojson")
+    return _scan_name(path, "deepstate", "occupied", readers.deepstate_date(path, lag_days=lag),
+                      "deepstate")
+
+
+def _area_table(store: Cache | None, key: str | None, path: Path) -> pd.DataFrame:
+    """An area table's rows, from the cache while the file is unchanged."""
+    if store is not None and key is not None:
+        frame = store.read_table("areas", key)
+        if frame is not None:
+            frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
+            frame["file"] = str(path)
+            return frame[readers.AREA_COLUMNS]
+    frame = readers.read_area_table(path)
+    if store is not None and key is not None:
+        store.write_table("areas", key, frame)
+    return frame
+
+
+def _index_name(root: Path, lag: int) -> str:
+    """The index of one data directory read with one DeepState lag."""
+    return hashlib.sha256(f"{root.resolve()}|lag={lag}".encode()).hexdigest()
+
+
+def _read_index(store: Cache | None, name: str) -> dict:
+    """{file key: catalogue rows} of the files catalogued by earlier runs."""
+    if store is None:
+        return {}
+    frame = store.read_table("index", name)
+    if frame is None or "key" not in frame.columns:
+        return {}
+    frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
+    held: dict = {}
+    for row in frame.to_dict("records"):
+        held.setdefault(row.pop("key"), []).append(row)
+    return held
+
+
+def _write_index(store: Cache, name: str, held: dict, scanned: list[dict],
+                 file_keys: dict) -> None:
+    """Add newly catalogued files to the index; entries of files that changed or are gone
+    are dropped (files not looked at this time, e.g. of other sources, are kept).
+    """
+    current = set(file_keys.values())
+    rows = [{**row, "key": key} for key, held_rows in held.items() for row in held_rows
+            if key in current or (row["file"] not in file_keys and Path(row["file"]).exists())]
+    rows += scanned
+    frame = pd.DataFrame(rows, columns=CATALOG_COLUMNS + ["key"])
+    frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
+    store.write_table("index", name, frame)

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -35,6 +36,7 @@ import pandas as pd
 import shapely
 from tqdm.auto import tqdm
 
+from frontline._tiling import UnitTiles
 from frontline.boundaries import LEVELS, area_from_spec, find_town, load_units
 from frontline.changes import Change, Totals, default_preset, monthly_changes
 from frontline.errors import InvalidArgumentError, SnapshotGapError
@@ -70,133 +72,6 @@ _SEGMENT_DEG = 0.001
 
 
 # --------------------------------------------------------------------------- tiles
-
-
-class UnitTiles:
-    """Units cut into grid tiles, to measure many geometries inside many units fast.
-
-    Parameters
-    ----------
-    geometries : array-like of (Multi)Polygons in EPSG:4326
-    step : float
-        Grid size in degrees.
-
-    Examples
-    --------
-    >>> from shapely.geometry import box
-    >>> tiles = UnitTiles([box(37.0, 48.0, 38.0, 49.0)])
-    >>> [round(float(a), 1) for a in tiles.areas(box(37.5, 48.0, 38.5, 49.0))]
-    [4108.9]
-    """
-
-    def __init__(self, geometries, *, step: float = 0.2):
-        self.geometries = np.asarray(geometries, dtype=object)
-        self.n_units = len(self.geometries)
-        tiles, owners = [], []
-        for i, geometry in enumerate(self.geometries):
-            x0, y0, x1, y1 = geometry.bounds
-            xs = np.arange(np.floor(x0 / step) * step, x1, step)
-            ys = np.arange(np.floor(y0 / step) * step, y1, step)
-            gx, gy = (a.ravel() for a in np.meshgrid(xs, ys))
-            cells = shapely.box(gx, gy, gx + step, gy + step)
-            cells = cells[shapely.intersects(geometry, cells)]
-            pieces = shapely.get_parts(shapely.intersection(geometry, cells))
-            # one connected polygon per tile, so that one point decides inside/outside
-            pieces = shapely.get_parts(pieces)
-            pieces = pieces[(shapely.get_type_id(pieces) == 3) & ~shapely.is_empty(pieces)]
-            tiles.append(pieces)
-            owners.append(np.full(len(pieces), i))
-        self.tiles = np.concatenate(tiles) if tiles else np.array([], dtype=object)
-        self.owner = np.concatenate(owners) if owners else np.array([], dtype=int)
-        self.tile_km2 = geodesic_area_km2(self.tiles)
-        self.bounds = shapely.bounds(self.tiles)
-        self.points = shapely.get_coordinates(shapely.point_on_surface(self.tiles))
-        self.tree = shapely.STRtree(self.tiles)
-        # 1° blocks of tiles: a day's polygon is clipped to a block, then to its tiles
-        centre = (self.bounds[:, :2] + self.bounds[:, 2:]) / 2
-        _, self.block = np.unique(np.floor(centre), axis=0, return_inverse=True)
-        self.block = self.block.ravel()
-        frame = pd.DataFrame(self.bounds, columns=["x0", "y0", "x1", "y1"])
-        blocks = frame.groupby(self.block).agg({"x0": "min", "y0": "min", "x1": "max",
-                                                "y1": "max"})
-        self.block_bounds = blocks.sort_index().to_numpy()
-        self._memo: dict[int, tuple[bytes, float]] = {}
-
-    def areas(self, geometry) -> np.ndarray:
-        """km² of ``geometry`` inside each unit (geodesic), as an array in unit order."""
-        out = np.zeros(len(self.tiles))
-        if geometry is None or geometry.is_empty:
-            return np.zeros(self.n_units)
-        polygons = shapely.get_parts(geometry)
-        polygons = polygons[np.isin(shapely.get_type_id(polygons), (3, 6))]
-        if len(polygons) == 0:
-            return np.zeros(self.n_units)
-        crossed = np.unique(self.tree.query(_outline_boxes(polygons))[1])
-        shapely.prepare(geometry)
-        inside = shapely.contains_xy(geometry, self.points[:, 0], self.points[:, 1])
-        inside[crossed] = False
-        out[inside] = self.tile_km2[inside]
-        if len(crossed):
-            out[crossed] = self._crossed(geometry, crossed)
-        return np.bincount(self.owner, weights=out, minlength=self.n_units)
-
-    def _crossed(self, geometry, crossed: np.ndarray) -> np.ndarray:
-        blocks, inverse = np.unique(self.block[crossed], return_inverse=True)
-        pieces = _clip(np.full(len(blocks), geometry, dtype=object), self.block_bounds[blocks])
-        clipped = _clip(pieces[inverse.ravel()], self.bounds[crossed])
-        keys = shapely.to_wkb(clipped)
-        result = np.empty(len(crossed))
-        todo = []
-        for n, (tile, key) in enumerate(zip(crossed, keys, strict=True)):
-            seen = self._memo.get(tile)
-            if seen is not None and seen[0] == key:
-                result[n] = seen[1]
-            else:
-                todo.append(n)
-        if todo:
-            todo = np.asarray(todo)
-            tiles = self.tiles[crossed[todo]]
-            try:
-                pieces = shapely.intersection(tiles, clipped[todo])
-            except shapely.errors.GEOSException:
-                # clip_by_rect may return invalid polygons; the full geometry never is
-                pieces = shapely.intersection(tiles, geometry)
-            result[todo] = geodesic_area_km2(pieces)
-            for n in todo:
-                self._memo[crossed[n]] = (keys[n], result[n])
-        return result
-
-
-def _clip(geometries: np.ndarray, bounds: np.ndarray) -> np.ndarray:
-    """``clip_by_rect`` of each geometry by its own rectangle, in one call.
-
-    shapely's public ``clip_by_rect`` takes one rectangle; its ufunc broadcasts over
-    arrays of rectangles, which saves a Python call per tile.
-    """
-    ufunc = getattr(shapely.lib, "clip_by_rect", None)
-    if isinstance(ufunc, np.ufunc):
-        return ufunc(geometries, bounds[:, 0], bounds[:, 1], bounds[:, 2], bounds[:, 3])
-    return np.array([shapely.clip_by_rect(g, *b)  # pragma: no cover - other shapely
-                     for g, b in zip(geometries, bounds, strict=True)], dtype=object)
-
-
-def _outline_boxes(polygons: np.ndarray, chunk: int = 16) -> np.ndarray:
-    """Boxes around runs of ``chunk`` edges of every ring: where the outline passes."""
-    rings = shapely.get_rings(polygons)
-    boxes = []
-    for ring in rings:
-        xy = shapely.get_coordinates(ring)
-        if len(xy) < 2:
-            continue
-        lo = np.minimum(xy[:-1], xy[1:])
-        hi = np.maximum(xy[:-1], xy[1:])
-        starts = np.arange(0, len(lo), chunk)
-        boxes.append(np.column_stack([np.minimum.reduceat(lo, starts),
-                                      np.maximum.reduceat(hi, starts)]))
-    if not boxes:
-        return np.array([], dtype=object)
-    b = np.concatenate(boxes)
-    return shapely.box(b[:, 0], b[:, 1], b[:, 2], b[:, 3])
 
 
 _TILE_CACHE: OrderedDict = OrderedDict()
@@ -336,13 +211,29 @@ def monthly_by_unit(history: History, units, /, *, data_dir=None, **monthly) -> 
 
 @dataclass(frozen=True)
 class _Day:
-    """One date of a series: what was asked, which snapshot answered, its polygons."""
+    """One date of a series: what was asked, which snapshot answered, its polygons.
+
+    ``load`` gives the polygons when first asked (a measure held in the cache needs
+    none); ``keys`` name the layers they are the union of (None when unknown).
+    """
 
     requested: pd.Timestamp
     label: str
     input: str
     exact: bool
-    geometry: object
+    load: Callable = field(repr=False)
+    keys: tuple | None = None
+
+    @property
+    def geometry(self):
+        """The day's controlled area (EPSG:4326)."""
+        return self.load()
+
+    def measure(self, history: History, kind: tuple, compute) -> np.ndarray:
+        """``compute(geometry)``, kept in the history's cache under ``kind`` + the keys."""
+        if history.store is None or self.keys is None:
+            return np.asarray(compute(self.geometry), dtype=float)
+        return history.store.measure((*kind, *self.keys), lambda: compute(self.geometry))
 
 
 def _days(history: History, source, preset, start, end, dates, gap_policy):
@@ -359,7 +250,7 @@ def _days(history: History, source, preset, start, end, dates, gap_policy):
             snap = totals.snapshot(date, gap_policy)
             _need_polygons(snap, f"snapshot for {date:%Y-%m-%d}")
             yield preset, _Day(snap.requested, snap.label, snap.input, snap.exact,
-                               snap.geometry)
+                               lambda snap=snap: snap.geometry)
         return
     wanted = history.dates(source, totals.layers, start=start, end=end)
     if len(wanted) == 0:
@@ -368,8 +259,11 @@ def _days(history: History, source, preset, start, end, dates, gap_policy):
         )
     for date in wanted:
         # every date here is a snapshot: union its layers without measuring the total
-        union = history.union(source, date, totals.layers)
-        yield preset, _Day(date, f"{date:%Y-%m-%d}", source, True, union)
+        keys = tuple(history.layer_key(source, date, name)
+                     for name in history.resolve_layers(source, date, totals.layers))
+        yield preset, _Day(date, f"{date:%Y-%m-%d}", source, True,
+                           lambda date=date: history.union(source, date, totals.layers),
+                           None if None in keys else keys)
 
 
 def area_series(history: History, area, /, *, source: str, preset: str | None = None,
@@ -404,7 +298,7 @@ def area_series(history: History, area, /, *, source: str, preset: str | None = 
     for used_preset, day in tqdm(snapshots, desc="measuring", unit="day",
                                  disable=not progress):
         days.append((day.requested, day.label, day.input, used_preset, day.exact))
-        within.append(tiles.areas(day.geometry))
+        within.append(day.measure(history, ("within", tiles.digest), tiles.areas))
     n = len(units)
     meta = pd.DataFrame(days, columns=["date", "snapshot", "source", "preset", "exact"])
     frame = meta.loc[meta.index.repeat(n)].reset_index(drop=True)
@@ -468,6 +362,12 @@ def distance_to(geometry, latitude: float, longitude: float) -> dict:
     return empty  # pragma: no cover - the last pass always returns
 
 
+def _distance_values(geometry, latitude: float, longitude: float) -> list[float]:
+    found = distance_to(geometry, latitude, longitude)
+    return [found["distance_km"], float(found["inside"]), found["nearest_latitude"],
+            found["nearest_longitude"]]
+
+
 def distance_series(history: History, town, /, *, source: str, preset: str | None = None,
                     start=None, end=None, dates=None, gap_policy: str = "error",
                     data_dir=None, progress: bool = False) -> pd.DataFrame:
@@ -492,7 +392,11 @@ def distance_series(history: History, town, /, *, source: str, preset: str | Non
     snapshots = _days(history, source, preset, start, end, dates, gap_policy)
     for used_preset, snap in tqdm(snapshots, desc="measuring", unit="day",
                                   disable=not progress):
-        found = distance_to(snap.geometry, point["latitude"], point["longitude"])
+        lat, lon = point["latitude"], point["longitude"]
+        values = snap.measure(history, ("distance", repr(lat), repr(lon)),
+                              lambda g, lat=lat, lon=lon: _distance_values(g, lat, lon))
+        found = {"distance_km": values[0], "inside": bool(values[1]),
+                 "nearest_latitude": values[2], "nearest_longitude": values[3]}
         rows.append({
             "date": snap.requested, "snapshot": snap.label, "source": snap.input,
             "preset": used_preset, "exact": snap.exact, "town": point["name"],

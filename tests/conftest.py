@@ -40,6 +40,17 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.realdata)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_cache(tmp_path_factory):
+    """The whole test session uses one temporary layer cache, never the user's
+    (``FRONTLINE_CACHE``; set before any session fixture loads data).
+    """
+    folder = tmp_path_factory.mktemp("frontline-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FRONTLINE_CACHE", str(folder))
+        yield folder
+
+
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     """The real data directory (../shared/data in CI)."""

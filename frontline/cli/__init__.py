@@ -4,7 +4,7 @@ Each command module imports the group from :mod:`frontline.cli.main` and registe
 commands on it; nothing imports this package back, so there is no import cycle.
 """
 
-from frontline.cli import analysis, charts, data, regions  # noqa: F401  (registers commands)
+from frontline.cli import analysis, cache, charts, data, regions  # noqa: F401  (registers commands)
 from frontline.cli.main import cli, main
 
 __all__ = ["cli", "main"]

@@ -14,6 +14,7 @@ import pandas as pd
 from click.core import ParameterSource
 
 from frontline import __version__
+from frontline.cache import no_cache as cache_off
 from frontline.errors import (
     CopiesDisagreeWarning,
     FrontlineError,
@@ -98,11 +99,14 @@ class _Group(click.Group):
               show_default=True,
               help="Days between a DeepState file's download date and the map date it "
                    "stands for (2 reproduces DeepState's own 2025 monthly figures).")
+@click.option("--no-cache", is_flag=True,
+              help="Read every input file again instead of the layer cache "
+                   "($FRONTLINE_CACHE=off does the same; see `frontline cache status`).")
 @click.option("-v", "--verbose", count=True, help="More log output on stderr.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars or logs.")
 @click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
 @click.pass_context
-def cli(ctx, data_dir, archive, as_of, deepstate_lag, verbose, quiet, debug):
+def cli(ctx, data_dir, archive, as_of, deepstate_lag, no_cache, verbose, quiet, debug):
     """Measure territorial change in Ukraine from ISW/CTP and DeepStateMap polygons.
 
     Data: ISW and AEI's Critical Threats Project; DeepStateMap. frontline never ships
@@ -116,6 +120,8 @@ def cli(ctx, data_dir, archive, as_of, deepstate_lag, verbose, quiet, debug):
     logging.basicConfig(level=level, format="%(levelname)s: %(message)s", stream=sys.stderr)
     logging.getLogger().setLevel(level)  # also when given again after the command
     ctx.ensure_object(dict)
+    if no_cache:
+        ctx.with_resource(cache_off())
     ctx.obj.update(data_dir=data_dir, archive=archive, as_of=as_of, progress=not quiet,
                    deepstate_lag=deepstate_lag,
                    debug=debug)

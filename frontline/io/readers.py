@@ -61,6 +61,9 @@ __all__ = [
     "read_file",
     "reader_for",
     "canonical_frame",
+    "classify",
+    "skipped",
+    "SKIP_DIRS",
 ]
 
 CANONICAL_COLUMNS = [
@@ -612,6 +615,47 @@ def _disagreement_text(disagreements: pd.DataFrame) -> str:
 
 
 # ------------------------------------------------------------- any file by name
+
+
+#: Folders that hold no layers: never searched, in a data directory or a folder imported.
+SKIP_DIRS = ("boundaries", "extra", "archive")
+#: Area tables are read from folders of this name (other .json/.csv files are not).
+AREA_DIR = "area_tables"
+
+
+def skipped(path: Path, root: Path) -> bool:
+    """Whether ``path`` lies in a folder (below ``root``) that holds no layers."""
+    parts = Path(path).relative_to(root).parts[:-1]
+    return any(p.startswith(SKIP_DIRS) for p in parts)
+
+
+def classify(path: Path) -> str | None:
+    """The source a file found in a folder feeds, from its name and folder; None when
+    frontline does not read it.
+
+    ``deepstate`` (``deepstatemap_data_YYYYMMDD.geojson``), ``isw-areas`` (``.json``/``.csv``
+    in an ``area_tables`` folder, not its ``*metadata*`` files), ``isw`` (zips, GeoJSON),
+    ``isw-weekly`` (TopoJSON). The one place that knows it (``history.load`` and the
+    archive's import both ask here).
+
+    Examples
+    --------
+    >>> classify(Path("isw/area_tables/sdspieg_daily_areas.json"))
+    'isw-areas'
+    >>> classify(Path("isw/area_tables/sdspieg_metadata.json")) is None
+    True
+    """
+    path = Path(path)
+    name = path.name.lower()
+    if name.startswith("deepstatemap_data_") and name.endswith(".geojson"):
+        return "deepstate"
+    if is_area_file(path):
+        return "isw-areas" if AREA_DIR in path.parts[:-1] and "metadata" not in name else None
+    if name.endswith((".zip", ".geojson", ".geojson.gz")):
+        return "isw"
+    if name.endswith(".topojson"):
+        return "isw-weekly"
+    return None
 
 
 def is_area_file(path: Path) -> bool:

@@ -10,12 +10,18 @@ the data it came from is kept. The archive keeps every version ("vintage") of ev
     <root>/raw/<sha256>.geojson.gz                raw responses of ArcGIS snapshots
 
 Manifest columns: ``source, date, layer, layer_name, vintage, imported_at, sha256,
-geometry_sha256, file, member, n_features, n_repaired, segment, row, provenance, kind``
-(``sha256`` is the input file's, ``provenance`` a JSON text: service URL, retrieval time,
-feature counts...). ``imported_at`` is UTC. ``kind`` is ``layer`` (a polygon layer, its
-geometry in a GeoParquet segment) or ``area`` (a row of an area table, source
-``isw-areas``: its ``area_km2`` in an area segment; ``geometry_sha256`` is then the
-sha256 of the area value, ``member`` is empty and the feature counts are 0).
+geometry_sha256, file, member, n_features, n_repaired, segment, row, provenance, kind,
+segment_sha256`` (``sha256`` is the input file's, ``segment_sha256`` the segment's, checked
+every time the segment is read; ``provenance`` a JSON text: service URL, retrieval time,
+feature counts...). Columns this version does not know (written by a newer one) are kept
+as they are when an import rewrites the manifest. ``imported_at`` is UTC. ``kind`` is
+``layer`` (a polygon layer, its geometry in a GeoParquet segment) or ``area`` (a row of
+an area table, source ``isw-areas``: its ``area_km2`` in an area segment;
+``geometry_sha256`` is then the sha256 of the area value, ``member`` is empty and the
+feature counts are 0).
+
+Segments are written and read by :mod:`frontline.store`, the format the layer cache
+(:mod:`frontline.cache`) uses too: one store, two roles.
 
 Rules:
 
@@ -24,7 +30,17 @@ Rules:
   geometry (or, for an area table, its area) differs from the latest vintage's; an
   identical one adds nothing.
 - Analyses use the latest vintage of each key by default; ``as_of`` pins them to the
-  vintages the archive held at that time ("data as of").
+  vintages the archive held at that time ("data as of"; see :func:`parse_as_of` for the
+  forms accepted: a date means the *end* of that day, UTC).
+- Vintages added by one import each get their own time: the k-th new vintage of a key
+  within one import is stamped k − 1 microseconds after the import's time (files in the
+  order given, folders sorted), so every vintage has a distinct, ordered identity and
+  ``as_of`` can reach each of them.
+- Area tables held under another file name are copies of the same table (as in a data
+  directory): a later import of another copy is combined with what the archive holds by
+  :func:`frontline.io.readers.combine_area_tables`'s rule, so copies that disagree never
+  stack up as vintages; the same file name imported again with a changed value is a
+  revision and adds a vintage.
 - Every write goes to a temporary name and is renamed into place; the manifest is
   replaced last. A failed or interrupted import leaves the archive as it was (a process
   killed outright may leave a segment no manifest row lists: unused, reported by
@@ -43,6 +59,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
@@ -50,11 +67,12 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 import shapely
 from tqdm.auto import tqdm
 
-from frontline.errors import ArchiveError, ReadError
+from frontline import store
+from frontline.cache import get_cache
+from frontline.errors import ArchiveError, InvalidArgumentError, ReadError
 from frontline.history import History
 from frontline.io import readers
 from frontline.io.writers import write_atomic
@@ -70,6 +88,7 @@ __all__ = [
     "import_paths",
     "layer_files",
     "load_history",
+    "parse_as_of",
     "read_manifest",
 ]
 
@@ -81,14 +100,10 @@ KEY = ["source", "date", "layer"]
 MANIFEST_COLUMNS = [
     "source", "date", "layer", "layer_name", "vintage", "imported_at", "sha256",
     "geometry_sha256", "file", "member", "n_features", "n_repaired", "segment", "row",
-    "provenance", "kind",
+    "provenance", "kind", "segment_sha256",
 ]
 _DTYPES = {"vintage": "int64", "n_features": "int64", "n_repaired": "int64", "row": "int64"}
 
-# Folders of a data directory that hold nothing to import.
-_SKIP_DIRS = ("boundaries", "extra", "archive")
-# Area tables are imported from folders of this name (other .json/.csv files are not).
-_AREA_DIR = "area_tables"
 
 
 def archive_dir(root: str | os.PathLike[str] | None = None) -> Path:
@@ -135,29 +150,17 @@ def read_manifest(root: str | os.PathLike[str] | None = None) -> pd.DataFrame:
         ) from err
     if "kind" not in frame.columns:  # archives written before area tables were kept
         frame["kind"] = "layer"
-    return frame[MANIFEST_COLUMNS]
+    if "segment_sha256" not in frame.columns:  # written before segments were checked
+        frame["segment_sha256"] = None
+    extra = [c for c in frame.columns if c not in MANIFEST_COLUMNS]
+    return frame[MANIFEST_COLUMNS + extra]
 
 
 def _write_manifest(root: Path, manifest: pd.DataFrame) -> None:
     """Replace the manifest atomically (temporary file, then rename)."""
-    table = manifest[MANIFEST_COLUMNS].reset_index(drop=True)
-    tmp = root / f".{MANIFEST}.{uuid.uuid4().hex}.part"
-    try:
-        table.to_parquet(tmp, index=False)
-        os.replace(tmp, root / MANIFEST)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _write_segment(path: Path, frame: pd.DataFrame) -> None:
-    """Write one segment atomically: GeoParquet for layers, Parquet for area rows."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.part")
-    try:
-        frame.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    extra = [c for c in manifest.columns if c not in MANIFEST_COLUMNS]
+    table = manifest[MANIFEST_COLUMNS + extra].reset_index(drop=True)
+    store.write_segment(root / MANIFEST, table)
 
 
 @contextlib.contextmanager
@@ -261,7 +264,7 @@ def append_tables(root: Path,
             last = manifest.sort_values("vintage").groupby(KEY, sort=False).tail(1)
             latest = {(r.source, r.date, r.layer): (r.vintage, r.geometry_sha256)
                       for r in last.itertuples()}
-        report, new_rows, values, raws = [], [], [], []
+        report, new_rows, values, raws, repeat = [], [], [], [], {}
         for table, sha, provenance, raw in batches:
             kind = "area" if _is_area_table(table) else "layer"
             for row in table.itertuples():
@@ -274,10 +277,12 @@ def append_tables(root: Path,
                     continue
                 latest[key] = (vintage + 1, value_sha)
                 report.append((*key, vintage + 1, "added" if vintage == 0 else "new vintage"))
+                repeat[key] = repeat.get(key, -1) + 1  # a key's k-th new vintage in this import
                 new_rows.append({
                     "source": row.source, "date": key[1], "layer": row.layer,
                     "layer_name": row.layer_name, "vintage": vintage + 1,
-                    "imported_at": imported_at, "sha256": sha, "geometry_sha256": value_sha,
+                    "imported_at": imported_at + pd.Timedelta(microseconds=repeat[key]),
+                    "sha256": sha, "geometry_sha256": value_sha,
                     "file": row.file, "member": getattr(row, "member", ""),
                     "n_features": getattr(row, "n_features", 0),
                     "n_repaired": getattr(row, "n_repaired", 0), "row": len(new_rows),
@@ -291,6 +296,7 @@ def append_tables(root: Path,
         if not new_rows:
             return report
         rows = pd.DataFrame(new_rows)
+        rows["segment_sha256"] = None
         values = pd.Series(values, dtype=object)
         stamp = f"segments/{imported_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:12]}"
         segments = []  # (path in the archive, frame)
@@ -313,9 +319,11 @@ def append_tables(root: Path,
                     write_atomic(path, gzip.compress(raw, mtime=0))
                     written.append(path)
             for segment, frame in segments:
-                _write_segment(root / segment, frame)
                 written.append(root / segment)
+                digest = store.write_segment(root / segment, frame)
+                rows.loc[rows["segment"] == segment, "segment_sha256"] = digest
             combined = pd.concat([manifest, rows[MANIFEST_COLUMNS]], ignore_index=True)
+            combined = combined[list(manifest.columns)]
             _write_manifest(root, combined.astype(_DTYPES))
         except BaseException:
             # The manifest was not replaced: remove what this import wrote, so the
@@ -341,15 +349,9 @@ def layer_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     files = []
     for path in map(Path, paths):
         if path.is_dir():
-            for item in sorted(path.rglob("*")):
-                parts = item.relative_to(path).parts[:-1]
-                if any(p.startswith(_SKIP_DIRS) for p in parts) or not item.is_file():
-                    continue
-                if readers.is_area_file(item):
-                    if _AREA_DIR in item.parts[:-1] and "metadata" not in item.name.lower():
-                        files.append(item)
-                elif readers.reader_for(item) is not None:
-                    files.append(item)
+            files += [item for item in sorted(path.rglob("*"))
+                      if item.is_file() and not readers.skipped(item, path)
+                      and readers.classify(item) is not None]
         elif path.is_file():
             if readers.reader_for(path) is None:
                 raise ReadError(
@@ -422,7 +424,7 @@ def import_paths(paths: Iterable[str | os.PathLike[str]], /, *,
         table = readers.read_file(path)
         batches.append((table, sha, {"kind": "import", "path": str(path)}, None))
     columns = ["source", "date", "layer", "vintage", "status", "file"]
-    batches, superseded = _keep_chosen_copies(batches)
+    batches, superseded = _keep_chosen_copies(batches, _held_area_rows(root, manifest))
     skipped += superseded
     report = append_tables(root, batches, imported_at) if batches else pd.DataFrame()
     if len(report):
@@ -433,15 +435,32 @@ def import_paths(paths: Iterable[str | os.PathLike[str]], /, *,
     return report
 
 
-def _keep_chosen_copies(batches):
-    """Copies of one area table imported together: each key's value is chosen once, by
-    :func:`frontline.io.readers.combine_area_tables`'s rule; a copy's rows that lost are left
-    out (reported ``other copy used``), so disagreeing copies never stack as vintages.
+def _held_area_rows(root: Path, manifest: pd.DataFrame) -> pd.DataFrame:
+    """The area-table rows analyses use now (latest vintages), with their values."""
+    if manifest.empty:
+        return pd.DataFrame(columns=readers.AREA_COLUMNS)
+    current = _current(manifest)
+    held = current[current["kind"] == "area"].reset_index(drop=True)
+    frame = held[[c for c in readers.AREA_COLUMNS if c != "area_km2"]].copy()
+    frame["area_km2"] = _read_values(root, held, "area_km2").astype("float64")
+    return frame
+
+
+def _keep_chosen_copies(batches, held: pd.DataFrame):
+    """Copies of one area table -- imported together, or one imported now and others
+    held under other file names -- give each key one value, chosen by
+    :func:`frontline.io.readers.combine_area_tables`'s rule; a new copy's rows that lost
+    are left out (reported ``other copy used``), so disagreeing copies never stack as
+    vintages. Held rows of a file imported again are not a copy (a changed value there
+    is a revision: a new vintage).
     """
     tables = [table for table, *_ in batches if _is_area_table(table)]
-    if len(tables) < 2:
+    new_files = {f for table in tables for f in table["file"]}
+    others = held[~held["file"].isin(new_files)] if len(held) else held
+    copies = [part.reset_index(drop=True) for _, part in others.groupby("file", sort=True)]
+    if not tables or len(tables) + len(copies) < 2:
         return batches, []
-    combined, _ = readers.combine_area_tables(tables)
+    combined, _ = readers.combine_area_tables(copies + tables)
     keys = ["source", "date", "layer"]
     chosen = combined.set_index(keys)["area_km2"].round(6)
     kept, superseded = [], []
@@ -459,12 +478,57 @@ def _keep_chosen_copies(batches):
 # ------------------------------------------------------------------- reading
 
 
-def _as_of_timestamp(as_of) -> pd.Timestamp:
-    """A time, or a date meaning the end of that day (UTC)."""
-    stamp = pd.Timestamp(as_of)
+_DAY_FORMS = (
+    (re.compile(r"(\d{4})-(\d{2})-(\d{2})"), "2026-12-01"),
+    (re.compile(r"(\d{4})(\d{2})(\d{2})"), "20261201"),
+    (re.compile(r"(\d{4})/(\d{2})/(\d{2})"), "2026/12/01"),
+)
+
+
+def parse_as_of(as_of) -> pd.Timestamp:
+    """The time (naive UTC) an ``as_of`` stands for: every command and function reads it so.
+
+    A **date** means the *end* of that day (UTC), so ``2026-12-01`` includes what was
+    imported on 1 December. Accepted dates: ``2026-12-01``, ``20261201``, ``2026/12/01``
+    and :class:`datetime.date`; all mean the same. A **time** (``2026-12-01T14:30``,
+    ``2026-12-01 14:30:00+01:00``, a :class:`datetime.datetime` or Timestamp) means that
+    instant; without a zone it is UTC.
+
+    Raises
+    ------
+    InvalidArgumentError
+        A value that is neither (the message names ``--as-of``).
+
+    Examples
+    --------
+    >>> parse_as_of("20261201") == parse_as_of("2026-12-01")
+    True
+    >>> parse_as_of("2026-12-01")
+    Timestamp('2026-12-01 23:59:59.999999999')
+    >>> parse_as_of("2026-12-01T14:30+01:00")
+    Timestamp('2026-12-01 13:30:00')
+    """
     is_day = isinstance(as_of, dt.date) and not isinstance(as_of, dt.datetime)
-    if isinstance(as_of, str) and len(as_of.strip()) == 10:
-        is_day = True
+    value = as_of
+    if isinstance(as_of, str):
+        text = as_of.strip()
+        for pattern, _ in _DAY_FORMS:
+            match = pattern.fullmatch(text)
+            if match:
+                value, is_day = "-".join(match.groups()), True
+                break
+        else:
+            value = text
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError) as err:
+        forms = ", ".join(example for _, example in _DAY_FORMS)
+        raise InvalidArgumentError(
+            f"--as-of {as_of!r} is not a date or a time: give a date ({forms}; the end of "
+            "that day, UTC) or a time (2026-12-01T14:30, UTC unless a zone is given)."
+        ) from err
+    if stamp is pd.NaT:
+        raise InvalidArgumentError(f"--as-of {as_of!r} is not a date or a time.")
     if stamp.tzinfo is not None:
         stamp = stamp.tz_convert("UTC").tz_localize(None)
     return stamp + pd.Timedelta(days=1) - pd.Timedelta(1, "ns") if is_day else stamp
@@ -473,7 +537,7 @@ def _as_of_timestamp(as_of) -> pd.Timestamp:
 def _current(manifest: pd.DataFrame, as_of=None) -> pd.DataFrame:
     """The vintage of each key analyses use: the latest one (held at ``as_of``)."""
     if as_of is not None:
-        manifest = manifest[manifest["imported_at"] <= _as_of_timestamp(as_of)]
+        manifest = manifest[manifest["imported_at"] <= parse_as_of(as_of)]
     return (manifest.sort_values("vintage").groupby(KEY, sort=False).tail(1)
             .sort_values(KEY).reset_index(drop=True))
 
@@ -486,12 +550,16 @@ def _read_values(root: Path, rows: pd.DataFrame, column: str) -> np.ndarray:
     out = np.empty(len(rows), dtype=object)
     for segment, part in rows.groupby("segment", sort=False):
         path = root / segment
+        expected = part["segment_sha256"].dropna()
         try:
-            table = pq.read_table(path, columns=["row", column])
-        except Exception as err:
+            table = store.read_segment(path, ["row", column],
+                                       sha256=expected.iloc[0] if len(expected) else None)
+        except store.DamagedSegment as err:
             raise ArchiveError(
-                f"{path}: a segment of the archive is missing or damaged ({err}). Restore it "
-                "from a backup, or re-import its source files into a new archive."
+                f"{path}: a segment of the archive is missing or damaged: {err.reason}. "
+                f"It holds {len(part)} of the layers asked for (e.g. {part['source'].iloc[0]} "
+                f"{part['date'].iloc[0]:%Y-%m-%d} {part['layer'].iloc[0]}). Restore it from "
+                "a backup, or re-import its source files into a new archive."
             ) from err
         index = pd.Index(table.column("row").to_numpy())
         values = table.column(column).to_numpy(zero_copy_only=False)
@@ -503,7 +571,7 @@ def _read_values(root: Path, rows: pd.DataFrame, column: str) -> np.ndarray:
 
 
 def load_history(root: str | os.PathLike[str] | None = None, *, as_of: str | dt.date | None = None,
-                 sources: Iterable[str] | None = None) -> History:
+                 sources: Iterable[str] | None = None, cache: bool = True) -> History:
     """A :class:`~frontline.history.History` of the archive's layers (geometries loaded)
     and area tables (its ``areas``).
 
@@ -516,11 +584,15 @@ def load_history(root: str | os.PathLike[str] | None = None, *, as_of: str | dt.
         day): "data as of". Default: the latest vintage of every layer.
     sources : iterable of str, optional
         Only these sources (``isw``, ``isw-areas``, ``isw-weekly``, ``deepstate``...).
+    cache : bool
+        Keep measures of the archive's layers (keyed by each vintage's geometry sha256)
+        in the layer cache (:mod:`frontline.cache`). Figures are identical either way.
 
     Raises
     ------
     ArchiveError
-        The archive is empty, or held nothing at ``as_of``.
+        The archive is empty, held nothing at ``as_of``, or a segment is damaged (its
+        sha256 differs from the manifest's: the message names it).
 
     Examples
     --------
@@ -553,7 +625,11 @@ def load_history(root: str | os.PathLike[str] | None = None, *, as_of: str | dt.
     held = current[current["kind"] == "area"].reset_index(drop=True)
     areas = held[[c for c in readers.AREA_COLUMNS if c != "area_km2"]].copy()
     areas["area_km2"] = _read_values(root, held, "area_km2").astype("float64")
-    return History.from_canonical(table, areas)
+    history = History.from_canonical(table, areas)
+    history.store = get_cache() if cache else None
+    history.keys = {(r.source, r.date, r.layer): f"archive:{r.geometry_sha256}"
+                    for r in layers.itertuples()}
+    return history
 
 
 # ------------------------------------------------------------------- status

@@ -23,7 +23,7 @@ from shapely.geometry import box
 import frontline.sources.archive as archive
 from frontline import monthly_gains
 from frontline.cli.main import cli
-from frontline.errors import ArchiveError, ReadError
+from frontline.errors import ArchiveError, CopiesDisagreeWarning, InvalidArgumentError, ReadError
 from frontline.geodesy import geodesic_area_km2
 from frontline.io.readers import read_area_table, read_deepstate, read_isw_geojson, read_isw_zip
 from frontline.sources.archive import (
@@ -178,8 +178,7 @@ def _fail_segment(monkeypatch):
     real = gpd.GeoDataFrame.to_parquet
 
     def killed(self, path, *args, **kwargs):
-        real(self, path, *args, **kwargs)
-        Path(path).write_bytes(Path(path).read_bytes()[:100])  # half-written
+        real(self, path, *args, **kwargs)  # into frontline.store's buffer: nothing on disk yet
         raise RuntimeError("killed while writing the segment")
     monkeypatch.setattr(gpd.GeoDataFrame, "to_parquet", killed)
 
@@ -368,7 +367,10 @@ def test_reimporting_the_area_table_changes_nothing(area_root, area_table):
 
 def test_revised_area_adds_a_vintage_and_as_of_gives_the_earlier_figure(area_root,
                                                                          revised_table):
-    report = import_paths([revised_table], root=area_root, imported_at=SECOND)
+    # another file name: a copy of the table; the newer copy's value agrees with the
+    # neighbours (within 5 %), so it is taken, as a new vintage
+    with pytest.warns(CopiesDisagreeWarning, match="2024-08-31 control"):
+        report = import_paths([revised_table], root=area_root, imported_at=SECOND)
     changed = report[report["status"] != "unchanged"]
     assert changed[["date", "layer", "vintage", "status"]].values.tolist() == [
         [pd.Timestamp("2024-08-31"), "control", 2, "new vintage"]]
@@ -391,8 +393,7 @@ def _fail_area_segment(monkeypatch):
     real = pd.DataFrame.to_parquet
 
     def killed(self, path, *args, **kwargs):
-        real(self, path, *args, **kwargs)
-        Path(path).write_bytes(Path(path).read_bytes()[:100])  # half-written
+        real(self, path, *args, **kwargs)  # into frontline.store's buffer: nothing on disk yet
         raise RuntimeError("killed while writing the segment")
     monkeypatch.setattr(pd.DataFrame, "to_parquet", killed)
 
@@ -473,3 +474,108 @@ def test_a_manifest_written_before_area_tables_reads_as_layers(root):
     old.to_parquet(root / "manifest.parquet", index=False)
     assert set(read_manifest(root)["kind"]) == {"layer"}
     assert control_km2(load_history(root)) == km2
+
+
+# ------------------------------------------------- checked segments, as_of, copies
+
+
+def test_a_bit_flipped_segment_is_named_when_read(root):
+    manifest = read_manifest(root)
+    assert manifest["segment_sha256"].str.fullmatch(r"[0-9a-f]{64}").all()
+    segment = root / manifest["segment"].iloc[0]
+    data = bytearray(segment.read_bytes())
+    data[len(data) // 2] ^= 0x01  # one bit: Parquet may still read, the sha256 does not match
+    segment.write_bytes(bytes(data))
+    with pytest.raises(ArchiveError, match=re.escape(segment.name) + ".*sha256"):
+        load_history(root)
+
+
+def test_a_replaced_segment_is_refused(root, tmp_path):
+    manifest = read_manifest(root)
+    segment = root / manifest["segment"].iloc[0]
+    other = gpd.GeoDataFrame({"row": [0], "source": ["isw"]},
+                             geometry=[box(37.0, 48.0, 37.1, 48.1)], crs="EPSG:4326")
+    other.to_parquet(segment, index=False)  # a readable file, but not the one listed
+    with pytest.raises(ArchiveError, match="damaged.*expected"):
+        load_history(root)
+
+
+def test_unknown_manifest_columns_are_kept_on_the_next_import(root, redrawn):
+    manifest = pd.read_parquet(root / "manifest.parquet")
+    manifest["reviewed_by"] = "desk"  # written by a newer frontline
+    manifest.to_parquet(root / "manifest.parquet", index=False)
+    import_paths([redrawn], root=root, imported_at=SECOND)
+    after = pd.read_parquet(root / "manifest.parquet")
+    assert "reviewed_by" in after.columns
+    old = after[after["imported_at"] < SECOND]
+    assert len(old) == len(manifest) and (old["reviewed_by"] == "desk").all()
+    assert after.loc[after["imported_at"] >= SECOND, "reviewed_by"].isna().all()
+
+
+def _table(path: Path, rows) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows, columns=["date", "layer", "area_km2"]).to_csv(path, index=False)
+    return path
+
+
+def test_vintages_from_one_import_have_distinct_ordered_times(tmp_path):
+    first = _table(tmp_path / "a" / "t.csv", [("2025-01-01", "control", 100.0)])
+    second = _table(tmp_path / "b" / "t.csv", [("2025-01-01", "control", 200.0)])
+    root = tmp_path / "archive"
+    report = archive.append_tables(
+        root, [(read_area_table(first), "sha-a", None, None),
+               (read_area_table(second), "sha-b", None, None)], FIRST)
+    assert report["vintage"].tolist() == [1, 2]
+    manifest = read_manifest(root).sort_values("vintage")
+    times = manifest["imported_at"].tolist()
+    assert times[0] == FIRST and times[1] == FIRST + pd.Timedelta(microseconds=1)
+    # every vintage is reachable with as_of
+    for when, km2 in ((times[0], 100.0), (times[1], 200.0)):
+        history = load_history(root, as_of=when)
+        assert history.area_km2("isw-areas", "2025-01-01", "control") == km2
+
+
+def test_as_of_means_the_same_in_every_form(root, redrawn):
+    import_paths([redrawn], root=root, imported_at=SECOND)  # 2026-02-01 09:00
+    forms = ["20260201", "2026-02-01", "2026/02/01", pd.Timestamp("2026-02-01").date()]
+    stamps = {archive.parse_as_of(f) for f in forms}
+    assert stamps == {pd.Timestamp("2026-02-01 23:59:59.999999999")}  # the end of the day
+    km2 = {control_km2(load_history(root, as_of=f)) for f in forms}
+    assert len(km2) == 1
+    assert km2 == {control_km2(load_history(root))}  # the new vintage: held that day
+    assert control_km2(load_history(root, as_of="20260131")) != km2.pop()
+    assert archive.parse_as_of("2026-02-01T10:00+01:00") == pd.Timestamp("2026-02-01 09:00")
+    statuses = {tuple(archive_status(root, as_of=f)["default_vintage"]) for f in forms}
+    assert len(statuses) == 1
+    with pytest.raises(InvalidArgumentError, match="--as-of 'last tuesday' is not a date"):
+        archive.parse_as_of("last tuesday")
+    result = CliRunner().invoke(cli, ["--archive", str(root), "--as-of", "2026-13-45",
+                                      "monthly", "--start", "2024-10", "--end", "2024-10"])
+    assert result.exit_code == 1 and "--as-of '2026-13-45'" in result.output
+
+
+def test_copies_imported_separately_do_not_stack_as_vintages(tmp_path):
+    """Issue 8: a copy of the table held under another name, imported later with one
+    doubled value, does not become the default vintage of that value."""
+    days = pd.date_range("2025-01-01", "2025-01-09")
+    rows = [(f"{d:%Y-%m-%d}", "claimed", 1000.0 + n) for n, d in enumerate(days)]
+    first = _table(tmp_path / "sdspieg" / "area_tables" / "daily_areas.csv", rows)
+    doubled = [(d, layer, km2 * 2 if d == "2025-01-05" else km2) for d, layer, km2 in rows]
+    doubled.append(("2025-01-10", "claimed", 1009.0))  # the newer copy reaches further
+    second = _table(tmp_path / "hcss" / "area_tables" / "daily_areas.csv", doubled)
+    root = tmp_path / "archive"
+    import_paths([first], root=root, imported_at=FIRST)
+    with pytest.warns(CopiesDisagreeWarning, match="2025-01-05 claimed"):
+        report = import_paths([second], root=root, imported_at=SECOND)
+    by_day = report.set_index("date")["status"]
+    assert by_day[pd.Timestamp("2025-01-05")] == "other copy used"
+    assert by_day[pd.Timestamp("2025-01-10")] == "added"
+    assert (archive_status(root)["vintages"] == 1).all()
+    history = load_history(root)
+    assert history.area_km2("isw-areas", "2025-01-05", "claimed") == 1004.0
+    # the same file imported again with a changed value is a revision: a new vintage
+    revised = [(d, layer, km2 + 1 if d == "2025-01-02" else km2) for d, layer, km2 in rows]
+    _table(first, revised)
+    report = import_paths([first], root=root, imported_at=SECOND + pd.Timedelta(days=1))
+    assert report.loc[report["status"] == "new vintage", "date"].tolist() == [
+        pd.Timestamp("2025-01-02")]

@@ -1,0 +1,125 @@
+"""One storage format for parsed layers: Parquet segments checked by sha256.
+
+A *segment* is one Parquet file: GeoParquet (geometry as WKB, EPSG:4326) for layers,
+plain Parquet for area-table rows or measured values. It is written once, through a
+temporary name that is flushed to disk and renamed into place, and the sha256 of its
+bytes is returned so that whoever lists the segment can check it when reading it back.
+
+Two roles share it:
+
+* the archive (:mod:`frontline.sources.archive`): data kept for good, with vintages; its
+  manifest lists each segment's sha256;
+* the cache (:mod:`frontline.cache`): the parsed, validated layers of a data directory,
+  rebuilt whenever a file changes or an entry is damaged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import shapely
+
+__all__ = ["DamagedSegment", "decode_geometry", "read_segment", "write_segment"]
+
+
+class DamagedSegment(Exception):
+    """A segment is missing, unreadable or does not match its sha256 (internal: the
+    archive turns it into an :class:`~frontline.errors.ArchiveError`, the cache rebuilds
+    the entry with a warning).
+    """
+
+    def __init__(self, path: Path, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # pragma: no cover - Windows cannot open folders
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover - some file systems refuse
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Write ``data`` to ``path`` atomically: temporary file, fsync, rename, fsync folder.
+
+    Two processes writing the same path at once both succeed; the file is one of the two
+    complete versions, never a mix. ``durable=False`` skips the fsyncs (the cache: an
+    entry lost to a power cut is rebuilt, and a fsync per entry would cost more than
+    reading the input again).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    if durable:
+        _fsync_dir(path.parent)
+
+
+def write_segment(path, frame: pd.DataFrame | pa.Table, *, durable: bool = True) -> str:
+    """Write a (Geo)DataFrame as one Parquet segment, atomically; return its sha256.
+
+    A GeoDataFrame becomes GeoParquet (WKB geometry); any other frame (or an Arrow
+    table) plain Parquet. ``durable``: see :func:`write_bytes`.
+    """
+    buffer = io.BytesIO()
+    if isinstance(frame, pa.Table):
+        pq.write_table(frame, buffer)
+    else:
+        frame.to_parquet(buffer, index=False)
+    data = buffer.getvalue()
+    write_bytes(Path(path), data, durable=durable)
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_segment(path, columns=None, *, sha256: str | None = None) -> pa.Table:
+    """Read a segment (optionally only ``columns``), checking its sha256 when given.
+
+    Raises
+    ------
+    DamagedSegment
+        The file is missing, unreadable, or its bytes do not match ``sha256``.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise DamagedSegment(path, f"cannot be read ({err.strerror or err})") from err
+    if sha256 is not None and isinstance(sha256, str) and sha256:
+        got = hashlib.sha256(data).hexdigest()
+        if got != sha256:
+            raise DamagedSegment(path, f"sha256 is {got[:12]}…, expected {sha256[:12]}… "
+                                       "(the file was changed or damaged)")
+    try:
+        return pq.ParquetFile(pa.BufferReader(data)).read(columns=columns, use_threads=False)
+    except Exception as err:  # pyarrow raises several types for a damaged file
+        raise DamagedSegment(path, f"is not a readable Parquet file ({err})") from err
+
+
+def decode_geometry(table: pa.Table, column: str = "geometry") -> np.ndarray:
+    """Shapely geometries from a segment's WKB column (straight from Arrow)."""
+    return shapely.from_wkb(table.column(column).to_numpy(zero_copy_only=False))
