@@ -162,7 +162,7 @@ def breakdown(change: Change, units, *, data_dir=None) -> pd.DataFrame:
     """
     _need_polygons(change.start, "start")
     _need_polygons(change.end, "end")
-    units = _as_units(units, data_dir)
+    units = _as_units(units, data_dir if data_dir is not None else change.data_dir)
     tiles = _tiles(units)
     start = tiles.areas(change.start.geometry)
     end = tiles.areas(change.end.geometry)
@@ -197,7 +197,7 @@ def monthly_by_unit(history: History, units, /, *, data_dir=None, **monthly) -> 
     ``monthly`` takes the keywords of :func:`frontline.changes.monthly_changes`
     (``start``, ``end``, ``through``, ``preset``, ``source``, ``gap_policy``).
     """
-    units = _as_units(units, data_dir)
+    units = _as_units(units, data_dir if data_dir is not None else history)
     frames = []
     for period, change in monthly_changes(history, **monthly):
         frame = breakdown(change, units)
@@ -291,7 +291,7 @@ def area_series(history: History, area, /, *, source: str, preset: str | None = 
         Long and tidy: one row per (date, area) with ``date, snapshot, source, preset,
         exact, code, name, area_km2, controlled_km2, controlled_mi2, share_pct``.
     """
-    units = _as_units(area, data_dir)
+    units = _as_units(area, data_dir if data_dir is not None else history)
     tiles = _tiles(units)
     days, within = [], []
     snapshots = _days(history, source, preset, start, end, dates, gap_policy)
@@ -387,7 +387,7 @@ def distance_series(history: History, town, /, *, source: str, preset: str | Non
         longitude, distance_km, distance_mi, inside, nearest_latitude,
         nearest_longitude``.
     """
-    point = find_town(town, data_dir=data_dir)
+    point = find_town(town, data_dir=data_dir if data_dir is not None else history)
     rows = []
     snapshots = _days(history, source, preset, start, end, dates, gap_policy)
     for used_preset, snap in tqdm(snapshots, desc="measuring", unit="day",

@@ -257,3 +257,17 @@ def test_two_boundary_sets_agree(isw_october, by_oblast, data_dir):
     assert table["net_km2"].item() == pytest.approx(296.69, abs=0.01)  # OSM: 296.66
     assert table["net_km2"].item() - by_oblast.loc["UA-14", "net_km2"] == pytest.approx(
         0.03, abs=0.01)
+
+
+def test_region_functions_read_the_history_folder(history, isw_october, monkeypatch):
+    # issue 12: a history loaded from a folder brings its boundaries along; no variable needed
+    monkeypatch.delenv("FRONTLINE_DATA_DIR", raising=False)
+    series = R.area_series(history, "Pokrovsk raion", source="deepstate",
+                           dates=["2024-11-01"])
+    assert series["controlled_km2"].item() == pytest.approx(PokrovskRaion["2024-11-01"],
+                                                            abs=0.5)
+    table = R.breakdown(isw_october, "Kupiansk raion")
+    assert table["gained_km2"].item() == pytest.approx(28.73, abs=0.1)
+    distance = R.distance_series(history, "Pokrovsk", source="deepstate",
+                                 dates=["2024-11-01"])
+    assert distance["distance_km"].item() == pytest.approx(9.98, abs=0.05)
