@@ -53,9 +53,12 @@ def clip_by_rects(geometries: np.ndarray, bounds: np.ndarray) -> np.ndarray:
     """
     ufunc = getattr(shapely.lib, "clip_by_rect", None)
     if isinstance(ufunc, np.ufunc):
-        return ufunc(geometries, bounds[:, 0], bounds[:, 1], bounds[:, 2], bounds[:, 3])
-    return np.array([shapely.clip_by_rect(g, *b)  # pragma: no cover - other shapely
-                     for g, b in zip(geometries, bounds, strict=True)], dtype=object)
+        try:
+            return ufunc(geometries, bounds[:, 0], bounds[:, 1], bounds[:, 2], bounds[:, 3])
+        except shapely.errors.GEOSException:
+            pass  # one refused ring fails the whole call: clip one by one (see _clip_one)
+    return np.array([_clip_one(g, tuple(b)) for g, b in zip(geometries, bounds, strict=True)],
+                    dtype=object)
 
 
 def tile(geometry, size: float = TILE_DEG, *, block: int = 4) -> dict[tuple[int, int],
@@ -93,10 +96,7 @@ def tile(geometry, size: float = TILE_DEG, *, block: int = 4) -> dict[tuple[int,
     if not keys:
         return {}
     sources, rects = np.asarray(sources, dtype=object), np.asarray(rects, dtype=float)
-    try:
-        pieces = clip_by_rects(sources, rects)
-    except shapely.errors.GEOSException:
-        pieces = [_clip_one(s, r) for s, r in zip(sources, rects, strict=True)]
+    pieces = clip_by_rects(sources, rects)
     out = {}
     for key, piece in zip(keys, pieces, strict=True):
         if piece.is_empty or shapely.area(piece) == 0:

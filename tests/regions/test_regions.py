@@ -271,3 +271,20 @@ def test_region_functions_read_the_history_folder(history, isw_october, monkeypa
     distance = R.distance_series(history, "Pokrovsk", source="deepstate",
                                  dates=["2024-11-01"])
     assert distance["distance_km"].item() == pytest.approx(9.98, abs=0.05)
+
+
+def test_breakdown_on_isw_2023_06_30(history, data_dir):
+    # ISW's 2023-06-30 layers hold rings GEOS's clip_by_rect refuses (issue 10): the
+    # breakdown clips those one by one and still adds up to the national figure
+    change = frontline.change(history, "2023-05-31", "2023-06-30", source="isw", preset="afp")
+    table = R.breakdown(change, "oblast", data_dir=data_dir)
+    assert change.net_km2 == pytest.approx(-381.74, abs=0.05)
+    assert table["net_km2"].sum() + table.attrs["outside_net_km2"] == pytest.approx(
+        change.net_km2, abs=0.5)
+    # Kherson oblast against a direct overlay of the two days' unions with the oblast
+    kherson = find_unit("Kherson Oblast", data_dir=data_dir).geometry.iloc[0]
+    held = [shapely.intersection(shapely.make_valid(
+        history.union("isw", day, ("control", "advances", "claimed"))), kherson)
+        for day in ("2023-05-31", "2023-06-30")]
+    direct = float(geodesic_area_km2(held[1]) - geodesic_area_km2(held[0]))
+    assert table.set_index("code").loc["UA-65", "net_km2"] == pytest.approx(direct, abs=0.1)
