@@ -105,6 +105,12 @@ class ArchiveError(FrontlineError, OSError):
     """The archive cannot be read or written, or holds nothing for the request."""
 
 
+class WriteError(FrontlineError, OSError):
+    """A file could not be written (disk full, no permission, read-only folder); the
+    target was left as it was.
+    """
+
+
 class FetchError(FrontlineError, OSError):
     """A download failed: unreachable, wrong hash, truncated, or not in the mirror."""
 

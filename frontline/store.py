@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +24,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import shapely
+
+from frontline.io.writers import write_atomic
 
 __all__ = ["DamagedSegment", "decode_geometry", "read_segment", "write_segment"]
 
@@ -42,42 +42,15 @@ class DamagedSegment(Exception):
         self.reason = reason
 
 
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # pragma: no cover - Windows cannot open folders
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover - some file systems refuse
-        pass
-    finally:
-        os.close(fd)
-
-
 def write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
-    """Write ``data`` to ``path`` atomically: temporary file, fsync, rename, fsync folder.
+    """Write ``data`` to ``path`` atomically (:func:`frontline.io.writers.write_atomic`).
 
     Two processes writing the same path at once both succeed; the file is one of the two
     complete versions, never a mix. ``durable=False`` skips the fsyncs (the cache: an
     entry lost to a power cut is rebuilt, and a fsync per entry would cost more than
     reading the input again).
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            if durable:
-                handle.flush()
-                os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    if durable:
-        _fsync_dir(path.parent)
+    write_atomic(path, data, durable=durable, clean=durable)
 
 
 def write_segment(path, frame: pd.DataFrame | pa.Table, *, durable: bool = True) -> str:

@@ -811,7 +811,7 @@ def _real_change(tmp):
     if root is None:
         return row("not tested: FRONTLINE_DATA_DIR is not set", "-", "NOT TESTED")
     result = invoke(["--data-dir", root, "change", "--source", "isw", "--from", "2023-05-31",
-                     "--to", "2023-06-30", "--format", "csv"])
+                     "--to", "2023-06-30", "--format", "csv", "--all-columns"])
 
     def consistent(text):
         # No independent figure for these days: gained − lost must equal net, and net the
@@ -833,7 +833,7 @@ def _real_monthly(tmp):
     if root is None:
         return row("not tested: FRONTLINE_DATA_DIR is not set", "-", "NOT TESTED")
     result = invoke(["--data-dir", root, "monthly", "--start", "2023-01", "--end", "2023-12",
-                     "--format", "csv"])
+                     "--format", "csv", "--all-columns"])
 
     def chained(text):
         # Each month's net is its totals' difference, and each month starts where the

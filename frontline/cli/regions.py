@@ -87,7 +87,7 @@ def region_options(func):
     options = [
         click.option("--polygon", type=click.Path(dir_okay=False, exists=True), default=None,
                      help="A polygon file (with a CRS) as the area."),
-        click.option("--radius-km", type=float, default=None,
+        click.option("--radius-km", type=click.FloatRange(min=0, min_open=True), default=None,
                      help="Radius around --near, in km."),
         click.option("--near", default=None,
                      help="A town (or 'lat,lon'): the area within --radius-km of it."),

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from frontline.errors import InvalidArgumentError
+from frontline.errors import FrontlineError, InvalidArgumentError, WriteError
 
 __all__ = [
     "DECIMALS",
@@ -270,7 +270,7 @@ def check_crs(crs, path):
         raise InvalidArgumentError(f"--crs {crs}: not a CRS pyproj knows ({err}).") from err
 
 
-def write_atomic(path, data: str | bytes) -> Path:
+def write_atomic(path, data: str | bytes, *, durable: bool = True, clean: bool = True) -> Path:
     r"""Write a file through a temporary name in the same folder, then rename it into place.
 
     The temporary file is synced to disk before the rename and the folder after it; on
@@ -285,33 +285,47 @@ def write_atomic(path, data: str | bytes) -> Path:
     >>> [p.name for p in folder.iterdir()]
     ['a.csv']
     """
-    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+    with atomic_path(path, durable=durable, clean=clean) as tmp, open(tmp, "wb") as handle:
         handle.write(data if isinstance(data, bytes) else data.encode("utf-8"))
     return Path(path)
 
 
 @contextlib.contextmanager
-def atomic_path(path):
+def atomic_path(path, *, durable: bool = True, clean: bool = True):
     """A temporary path to write ``path`` through: renamed into place (with ``fsync`` of
     the file and the folder) when the block ends, removed if it raises.
 
     For writers that need a file name (GeoPackage, a library's ``to_file``); the
     temporary name is ``.<name>.<12 hex>.part<suffix>`` in the target's folder, so the
-    rename never crosses file systems.
+    rename never crosses file systems. ``durable=False`` skips the fsyncs (the cache: a
+    lost entry is rebuilt); ``clean=False`` skips the sweep for stale temporary files.
+    A write the system refuses (disk full, no permission) raises :class:`WriteError`
+    naming the file; the target is left as it was.
     """
     path = Path(path)
     if path.is_dir():
         raise InvalidArgumentError(f"{path} is a folder: give a file name to write to.")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    clean_stale_temps(path.parent)
     # the real extension last: drivers (GeoPackage) check it
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.part{path.suffix}")
     try:
-        yield tmp
-        _fsync_file(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-        _fsync_dir(path.parent)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if clean:
+                clean_stale_temps(path.parent)
+            yield tmp
+            if durable:
+                _fsync_file(tmp)
+            os.chmod(tmp, 0o666 & ~_umask())
+            os.replace(tmp, path)
+            if durable:
+                _fsync_dir(path.parent)
+        except OSError as err:
+            if isinstance(err, FrontlineError):  # a domain error raised while writing
+                raise
+            raise WriteError(
+                f"Could not write {path}: {err.strerror or err} (errno {err.errno}); "
+                f"{path} was left as it was. Free disk space or check that the folder "
+                "is writable, then run the command again.") from err
     finally:
         for leftover in (tmp, *tmp.parent.glob(tmp.name + "-*")):  # e.g. SQLite's -journal
             with contextlib.suppress(FileNotFoundError):

@@ -166,13 +166,22 @@ def _write_manifest(root: Path, manifest: pd.DataFrame) -> None:
 @contextlib.contextmanager
 def _locked(root: Path):
     """One writer at a time (an advisory lock, released when the process dies)."""
-    root.mkdir(parents=True, exist_ok=True)
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows: no lock
-        yield
+        fcntl = None
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        handle = open(root / ".lock", "w")  # noqa: SIM115 - closed below
+    except OSError as err:
+        raise ArchiveError(
+            f"Cannot write to the archive {root}: {err.strerror or err}. Give a writable "
+            "folder with --archive or $FRONTLINE_ARCHIVE (a folder, not a file).") from err
+    if fcntl is None:  # pragma: no cover
+        with handle:
+            yield
         return
-    with open(root / ".lock", "w") as handle:
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as err:

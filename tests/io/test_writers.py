@@ -300,3 +300,24 @@ def test_change_polygons_dissolves_each_class_and_direction():
     assert list(zip(export["class"], export["direction"], export["kind"], strict=True)) == [
         ("gained", "in", "gained"), ("lost", "out", "lost"), ("reclassified", "in", "gained")]
     assert set(export.attrs["dropped"]) == {"gained", "lost", "reclassified in"}
+
+
+def test_a_refused_write_is_one_error_naming_the_file(tmp_path, monkeypatch):
+    # disk full (or any refusal of the system) on the rename: WriteError naming the file,
+    # the old file untouched and no temporary file left behind (issue 10)
+    import errno
+
+    from frontline.errors import WriteError
+
+    target = tmp_path / "table.csv"
+    target.write_text("old\n")
+
+    def full(*args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(writers.os, "replace", full)
+    with pytest.raises(WriteError, match=r"Could not write .*table\.csv: No space left on "
+                                         r"device \(errno 28\).*left as it was"):
+        writers.write_atomic(target, "new\n")
+    assert target.read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["table.csv"]

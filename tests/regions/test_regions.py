@@ -237,8 +237,9 @@ def test_cli_region_errors(data_dir):
     runner = CliRunner()
     result = runner.invoke(cli, ["--data-dir", str(data_dir), "-q", "monthly", "--source",
                                  "deepstate", "--near", "Pokrovsk", "--radius-km", "0"])
-    assert result.exit_code == 1
-    assert "radius must be a positive number of km" in result.output
+    # refused when the command line is read, naming the option
+    assert result.exit_code == 2
+    assert "Invalid value for '--radius-km'" in result.output and "x>0" in result.output
     result = runner.invoke(cli, ["--data-dir", str(data_dir), "-q", "areas", "--source",
                                  "isw-areas", "--area", "Pokrovsk raion"])
     assert result.exit_code == 2 and "one source with polygons" in result.output

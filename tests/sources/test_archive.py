@@ -579,3 +579,15 @@ def test_copies_imported_separately_do_not_stack_as_vintages(tmp_path):
     report = import_paths([first], root=root, imported_at=SECOND + pd.Timedelta(days=1))
     assert report.loc[report["status"] == "new vintage", "date"].tolist() == [
         pd.Timestamp("2025-01-02")]
+
+
+def test_an_archive_path_that_is_a_file_is_refused(tmp_path, data_dir):
+    # issue 10: an archive path that is a file (or a folder that cannot be written) is one
+    # ArchiveError naming it, not a traceback
+    from frontline.errors import ArchiveError
+
+    not_a_folder = tmp_path / "archive"
+    not_a_folder.write_text("I am a file")
+    day = sorted((data_dir / "isw/original_shapefiles_2024" / DAY).glob("*.zip"))[0]
+    with pytest.raises(ArchiveError, match=r"Cannot write to the archive .*archive.*a folder"):
+        import_paths([day], root=not_a_folder, imported_at=FIRST)
