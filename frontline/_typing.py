@@ -1,0 +1,19 @@
+"""Type aliases shared by frontline's signatures (annotations only; nothing runs here)."""
+
+from __future__ import annotations
+
+import datetime
+import os
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+#: Anything :class:`pandas.Timestamp` reads as a date: ``"2025-06-30"``, a ``date``, a Timestamp.
+DateLike = pd.Timestamp | str | datetime.date | np.datetime64
+#: A file or folder name.
+StrPath = str | os.PathLike[str]
+#: One layer name or several (``"controlled"``, ``("advances", "claimed")``).
+Layers = str | Iterable[str]
+
+__all__ = ["DateLike", "Layers", "StrPath"]
