@@ -402,7 +402,7 @@ class Totals:
     """Which dates each input can measure for a preset, and the totals on them."""
 
     def __init__(self, history: History, source: str | None, preset: str, *,
-                 max_gap_days: int = MAX_GAP_DAYS, on_glitch: str = "warn"):
+                 max_gap_days: int = MAX_GAP_DAYS, on_glitch: str = "warn") -> None:
         if on_glitch not in GLITCH_POLICIES:
             raise InvalidArgumentError(f"Unknown glitch policy {on_glitch!r} (--on-glitch): "
                                        f"choose one of {', '.join(GLITCH_POLICIES)}.")
