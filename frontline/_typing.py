@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import os
-from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -13,7 +12,5 @@ import pandas as pd
 DateLike = pd.Timestamp | str | datetime.date | np.datetime64
 #: A file or folder name.
 StrPath = str | os.PathLike[str]
-#: One layer name or several (``"controlled"``, ``("advances", "claimed")``).
-Layers = str | Iterable[str]
 
-__all__ = ["DateLike", "Layers", "StrPath"]
+__all__ = ["DateLike", "StrPath"]

@@ -65,7 +65,6 @@ for a date they must agree within :data:`AGREEMENT_KM2`, or a
 
 from __future__ import annotations
 
-import datetime
 import functools
 import os
 import warnings
@@ -77,6 +76,7 @@ import pandas as pd
 import shapely
 
 from frontline._tiling import tile, tiled_difference
+from frontline._typing import DateLike
 from frontline.errors import (
     FrontlineWarning,
     GlitchError,
@@ -110,9 +110,6 @@ __all__ = [
     "monthly_changes",
     "monthly_gains",
 ]
-
-#: Anything :class:`pandas.Timestamp` reads as a day: ``"2024-10-27"``, a date, a Timestamp.
-DateLike = str | datetime.date | np.datetime64
 
 GAP_POLICIES = ("error", "previous", "interpolate")
 GLITCH_POLICIES = ("warn", "error", "skip")

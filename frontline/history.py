@@ -33,7 +33,7 @@ import pyogrio
 import shapely
 from tqdm.auto import tqdm
 
-from frontline._typing import DateLike, Layers, StrPath
+from frontline._typing import DateLike, StrPath
 from frontline.cache import Cache, get_cache
 from frontline.errors import (
     DataDirError,
@@ -289,8 +289,9 @@ class History:
             self._area_cache[key] = float(total)
         return self._area_cache[key]
 
-    def layers(self, *, source: Layers | None = None, start: DateLike | None = None,
-               end: DateLike | None = None, layers: Iterable[str] | None = None,
+    def layers(self, *, source: str | Iterable[str] | None = None,
+               start: DateLike | None = None, end: DateLike | None = None,
+               layers: Iterable[str] | None = None,
                progress: bool = False) -> gpd.GeoDataFrame:
         """The canonical table (:mod:`frontline.io.readers`) for a selection, geometries read."""
         rows = self._select(self.catalog, source, start, end, layers)
@@ -303,8 +304,9 @@ class History:
         frame = frame.drop(columns="reader")
         return gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326")
 
-    def layer_areas(self, *, source: Layers | None = None, start: DateLike | None = None,
-                    end: DateLike | None = None, layers: Iterable[str] | None = None,
+    def layer_areas(self, *, source: str | Iterable[str] | None = None,
+                    start: DateLike | None = None, end: DateLike | None = None,
+                    layers: Iterable[str] | None = None,
                     progress: bool = False) -> pd.DataFrame:
         """One row per (date, source, layer): ``area_km2``, ``area_mi2`` and the file."""
         polygons = self._select(self.catalog, source, start, end, layers)
