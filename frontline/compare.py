@@ -68,7 +68,8 @@ def day_label(value: DateLike) -> str:
     return f"{pd.Timestamp(value).day} {pd.Timestamp(value):%b %Y}"
 
 
-def sample_dates(dates: Iterable[DateLike], every: str | None = None) -> pd.DatetimeIndex:
+def sample_dates(dates: Sequence[DateLike] | pd.Index, every: str | None = None
+                 ) -> pd.DatetimeIndex:
     """The last of ``dates`` in each period of ``every`` (``"M"`` month, ``"W"`` week).
 
     Examples

@@ -29,7 +29,7 @@ import hashlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 import geopandas as gpd
 import numpy as np
@@ -63,7 +63,7 @@ __all__ = [
 ]
 
 #: Units to break down by: a level (``"raion"``), unit name(s), or a GeoDataFrame.
-Units = str | Iterable[str] | gpd.GeoDataFrame
+Units: TypeAlias = str | Iterable[str] | gpd.GeoDataFrame
 
 BREAKDOWN_COLUMNS = [
     "level", "code", "name", "oblast", "unit_area_km2", "start_date", "end_date",
