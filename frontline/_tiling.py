@@ -18,6 +18,7 @@ only on the few tiles that changed. Two users, one grid (:func:`grid_cells`) and
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -33,7 +34,7 @@ __all__ = ["TILE_DEG", "UnitTiles", "clip_by_rects", "grid_cells", "tile", "tile
 TILE_DEG = 0.25
 
 
-def grid_cells(bounds, size: float) -> np.ndarray:
+def grid_cells(bounds: Sequence[float], size: float) -> np.ndarray:
     """``(n, 4)`` bounds of the grid cells of ``size`` degrees covering ``bounds``.
 
     Cells are aligned on multiples of ``size``, so two geometries share their cells.
@@ -61,8 +62,8 @@ def clip_by_rects(geometries: np.ndarray, bounds: np.ndarray) -> np.ndarray:
                     dtype=object)
 
 
-def tile(geometry, size: float = TILE_DEG, *, block: int = 4) -> dict[tuple[int, int],
-                                                                      shapely.Geometry]:
+def tile(geometry: shapely.Geometry, size: float = TILE_DEG, *,
+         block: int = 4) -> dict[tuple[int, int], shapely.Geometry]:
     """Cut a (multi)polygon into non-empty pieces keyed by tile index ``(i, j)``.
 
     Two levels, so that GEOS never clips the whole polygon once per tile: the parts
@@ -114,7 +115,7 @@ def _clip_one(source, rect):
         return shapely.intersection(source, shapely.box(*rect))
 
 
-def tiled_difference(a: dict, b: dict):
+def tiled_difference(a: dict, b: dict) -> shapely.Geometry:
     """``A − B`` from the tiles of A and B (see :func:`tile`), as one geometry."""
     out = []
     for key, piece in a.items():
@@ -145,7 +146,8 @@ class UnitTiles:
     [4108.9]
     """
 
-    def __init__(self, geometries, *, step: float = 0.2):
+    def __init__(self, geometries: Iterable[shapely.Geometry] | np.ndarray, *,
+                 step: float = 0.2) -> None:
         self.geometries = np.asarray(geometries, dtype=object)
         self.n_units = len(self.geometries)
         digest = hashlib.sha256(f"step={step}".encode())
@@ -196,7 +198,7 @@ class UnitTiles:
                 crs="EPSG:4326"))
         return tiles, owner, tile_km2
 
-    def areas(self, geometry) -> np.ndarray:
+    def areas(self, geometry: shapely.Geometry | None) -> np.ndarray:
         """km² of ``geometry`` inside each unit (geodesic), as an array in unit order."""
         out = np.zeros(len(self.tiles))
         if geometry is None or geometry.is_empty:

@@ -34,11 +34,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from frontline._typing import StrPath
 from frontline.boundaries import load_towns
 from frontline.changes import change, monthly_gains
 from frontline.compare import SOURCE_NAMES, data_dir_for, day_label, map_snapshots
 from frontline.errors import InvalidArgumentError, SnapshotGapError
 from frontline.geodesy import km2_to_mi2
+from frontline.history import History
 from frontline.io.writers import format_table, reader_columns, round_table
 from frontline.layers import PRESET_DESCRIPTIONS
 from frontline.regions import breakdown, distance_to
@@ -173,9 +175,10 @@ def _towns_sentence(towns: pd.DataFrame) -> str:
     return "Of the towns it moved towards, the front came closest to " + ", ".join(parts) + "."
 
 
-def month_brief(history, month, /, *, source: str | None = None, preset: str | None = None,
-                gap_policy: str = "error", since: str | None = None,
-                max_offset_days: int = 3, data_dir=None, units: bool = True) -> Brief:
+def month_brief(history: History, month: str, /, *, source: str | None = None,
+                preset: str | None = None, gap_policy: str = "error", since: str | None = None,
+                max_offset_days: int = 3, data_dir: StrPath | None = None,
+                units: bool = True) -> Brief:
     """The month in a short sourced paragraph, with the tables behind every number.
 
     Parameters

@@ -44,6 +44,7 @@ import shutil
 import threading
 import uuid
 import warnings
+from collections.abc import Callable, Iterable, Iterator
 from importlib import metadata
 from pathlib import Path
 
@@ -53,6 +54,7 @@ import pandas as pd
 import pyarrow as pa
 
 from frontline import store
+from frontline._typing import StrPath
 from frontline.errors import FrontlineWarning, InvalidArgumentError
 from frontline.settings import cache_dir as user_cache_dir
 
@@ -116,7 +118,7 @@ def cache_root() -> Path | None:
 
 
 @contextlib.contextmanager
-def no_cache():
+def no_cache() -> Iterator[None]:
     """Turn the cache off inside a ``with`` block (what ``--no-cache`` does for a run)."""
     _disabled.depth = getattr(_disabled, "depth", 0) + 1
     try:
@@ -128,7 +130,7 @@ def no_cache():
 class Cache:
     """One cache folder: layer entries, area-table entries, directory indexes, measures."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: StrPath) -> None:
         self.root = Path(root)
         self._measures: dict[str, np.ndarray] | None = None
         self._new: dict[str, np.ndarray] = {}
@@ -158,7 +160,8 @@ class Cache:
     def _entry(self, kind: str, key: str) -> Path:
         return self.root / kind / key[:2] / f"{key}.parquet"
 
-    def read(self, kind: str, key: str, columns=None):
+    def read(self, kind: str, key: str, columns: Iterable[str] | None = None
+             ) -> pa.Table | None:
         """An entry as an Arrow table, or None when it is missing or damaged (removed
         with a warning).
         """
@@ -232,7 +235,7 @@ class Cache:
         self._measures = found
         return found
 
-    def measure(self, key: tuple, compute) -> np.ndarray:
+    def measure(self, key: tuple, compute: Callable[[], np.ndarray]) -> np.ndarray:
         """A pure measure (float64 array) stored under ``key``; ``compute()`` on a miss.
 
         ``key`` must name everything the value depends on (layer keys, units digest...).
@@ -315,7 +318,7 @@ def _flush_all() -> None:
             cache.flush()
 
 
-def cache_status(root=None) -> pd.DataFrame:
+def cache_status(root: StrPath | None = None) -> pd.DataFrame:
     """What the cache holds: per kind of entry, how many files and megabytes.
 
     Returns
@@ -334,7 +337,7 @@ def cache_status(root=None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["kind", "entries", "mb", "folder"])
 
 
-def clear_cache(root=None) -> int:
+def clear_cache(root: StrPath | None = None) -> int:
     """Delete every cache entry; return how many files were removed.
 
     Only the cache's own folders are removed (never a data directory or the archive).
@@ -352,7 +355,8 @@ def clear_cache(root=None) -> int:
     return removed
 
 
-def cached_frame(name: str, files, compute) -> gpd.GeoDataFrame:
+def cached_frame(name: str, files: Iterable[StrPath],
+                 compute: Callable[[], gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
     """A GeoDataFrame built from ``files`` by ``compute()``, kept in the cache.
 
     The entry's key names ``name`` and every file's key (see :meth:`Cache.file_key`), so

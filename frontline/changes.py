@@ -65,7 +65,6 @@ for a date they must agree within :data:`AGREEMENT_KM2`, or a
 
 from __future__ import annotations
 
-import datetime
 import functools
 import os
 import warnings
@@ -77,6 +76,7 @@ import pandas as pd
 import shapely
 
 from frontline._tiling import tile, tiled_difference
+from frontline._typing import DateLike
 from frontline.errors import (
     FrontlineWarning,
     GlitchError,
@@ -110,9 +110,6 @@ __all__ = [
     "monthly_changes",
     "monthly_gains",
 ]
-
-#: Anything :class:`pandas.Timestamp` reads as a day: ``"2024-10-27"``, a date, a Timestamp.
-DateLike = str | datetime.date | np.datetime64
 
 GAP_POLICIES = ("error", "previous", "interpolate")
 GLITCH_POLICIES = ("warn", "error", "skip")
@@ -402,7 +399,7 @@ class Totals:
     """Which dates each input can measure for a preset, and the totals on them."""
 
     def __init__(self, history: History, source: str | None, preset: str, *,
-                 max_gap_days: int = MAX_GAP_DAYS, on_glitch: str = "warn"):
+                 max_gap_days: int = MAX_GAP_DAYS, on_glitch: str = "warn") -> None:
         if on_glitch not in GLITCH_POLICIES:
             raise InvalidArgumentError(f"Unknown glitch policy {on_glitch!r} (--on-glitch): "
                                        f"choose one of {', '.join(GLITCH_POLICIES)}.")

@@ -9,7 +9,9 @@ and which maps stand for a period (:func:`map_snapshots`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -17,6 +19,7 @@ import pandas as pd
 import shapely
 from tqdm.auto import tqdm
 
+from frontline._typing import DateLike, StrPath
 from frontline.changes import change, default_preset, snapshot
 from frontline.errors import InvalidArgumentError, SnapshotGapError
 from frontline.geodesy import geodesic_area_km2, km2_to_mi2
@@ -54,7 +57,7 @@ _MEASURES = {
     "deepstate": "DeepStateMap's occupied area",
 }
 
-def day_label(value) -> str:
+def day_label(value: DateLike) -> str:
     """A date as charts and notes print it: ``31 Aug 2024``.
 
     Examples
@@ -65,7 +68,8 @@ def day_label(value) -> str:
     return f"{pd.Timestamp(value).day} {pd.Timestamp(value):%b %Y}"
 
 
-def sample_dates(dates, every: str | None = None) -> pd.DatetimeIndex:
+def sample_dates(dates: Sequence[DateLike] | pd.Index, every: str | None = None
+                 ) -> pd.DatetimeIndex:
     """The last of ``dates`` in each period of ``every`` (``"M"`` month, ``"W"`` week).
 
     Examples
@@ -81,7 +85,8 @@ def sample_dates(dates, every: str | None = None) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(last.to_numpy())
 
 def controlled_totals(history: History, /, *, source: str, preset: str | None = None,
-                      layers=None, start=None, end=None, every: str | None = None,
+                      layers: Iterable[str] | None = None, start: DateLike | None = None,
+                      end: DateLike | None = None, every: str | None = None,
                       progress: bool = False) -> pd.DataFrame:
     """The controlled total on every date one source can measure, for one set of layers.
 
@@ -130,9 +135,10 @@ def controlled_totals(history: History, /, *, source: str, preset: str | None = 
     return frame
 
 def axis_series(history: History, town: str = "Pokrovsk", /, *, source: str,
-                unit: str | None = "Pokrovsk raion", radii_km=(10, 20), start=None,
-                end=None, dates=None, gap_policy: str = "error", data_dir=None,
-                progress: bool = False) -> pd.DataFrame:
+                unit: str | None = "Pokrovsk raion", radii_km: Iterable[float] = (10, 20),
+                start: DateLike | None = None, end: DateLike | None = None,
+                dates: Iterable[DateLike] | None = None, gap_policy: str = "error",
+                data_dir: StrPath | None = None, progress: bool = False) -> pd.DataFrame:
     """Area held around a town, and the distance to it, on every snapshot date.
 
     One row per date with the area held inside ``unit`` and within each radius of the
@@ -197,7 +203,8 @@ def axis_series(history: History, town: str = "Pokrovsk", /, *, source: str,
     out["inside"] = distance["inside"].to_numpy()
     return out
 
-def held_by_date(history: History, dates, /, *, source: str, preset: str | None = None,
+def held_by_date(history: History, dates: Iterable[DateLike], /, *, source: str,
+                 preset: str | None = None,
                  gap_policy: str = "error") -> gpd.GeoDataFrame:
     """The area held on each date as one polygon per date, for maps.
 
@@ -255,8 +262,10 @@ def reproduce_published(history: History, figures: pd.DataFrame, /, *,
                            "value_km2", "value_mi2", "tolerance_km2") if c in figures]
     return pd.concat([figures[columns].reset_index(drop=True), pd.DataFrame(rows)], axis=1)
 
-def compare_sources(history: History, areas=("Donetsk oblast", "Pokrovsk raion"), /, *,
-                    sources=("isw", "deepstate"), dates=None, data_dir=None,
+def compare_sources(history: History,
+                    areas: Iterable[str] = ("Donetsk oblast", "Pokrovsk raion"), /, *,
+                    sources: Sequence[str] = ("isw", "deepstate"),
+                    dates: Iterable[DateLike] | None = None, data_dir: StrPath | None = None,
                     progress: bool = False) -> pd.DataFrame:
     """The area held by each source on their common dates: all of it, and inside areas.
 
@@ -325,8 +334,8 @@ def source_differences(table: pd.DataFrame, /, *, value: str = "controlled_km2"
     wide["difference_pct"] = 100.0 * wide["difference_km2"] / wide[f"{second}_km2"]
     return wide
 
-def source_difference(history: History, date, /, *, sources=("isw", "deepstate")
-                      ) -> gpd.GeoDataFrame:
+def source_difference(history: History, date: DateLike, /, *,
+                      sources: Sequence[str] = ("isw", "deepstate")) -> gpd.GeoDataFrame:
     """Where two sources' maps of one date disagree: held in one and not the other.
 
     Returns
@@ -379,8 +388,9 @@ def _previous(dates: pd.DatetimeIndex, date: pd.Timestamp):
     before = dates[dates <= date]
     return before[-1] if len(before) else None
 
-def map_snapshots(history: History, start, end, *, max_offset_days: int = 3,
-                  sources=("isw", "deepstate"), every_days: int = 7) -> MapSnapshots:
+def map_snapshots(history: History, start: DateLike, end: DateLike, *,
+                  max_offset_days: int = 3, sources: Sequence[str] = ("isw", "deepstate"),
+                  every_days: int = 7) -> MapSnapshots:
     """The polygon snapshots a map of the change from ``start`` to ``end`` can show.
 
     Each source in ``sources`` is tried in turn: it is used when it has a polygon
@@ -436,7 +446,7 @@ def map_snapshots(history: History, start, end, *, max_offset_days: int = 3,
         "another month."
     )
 
-def data_dir_for(history: History, data_dir=None):
+def data_dir_for(history: History, data_dir: StrPath | None = None) -> Path:
     """The data directory for boundaries and towns: the argument, else the folder the
     history was loaded from, else the configured one.
     """
@@ -447,7 +457,7 @@ def data_dir_for(history: History, data_dir=None):
     return resolve_data_dir(data_dir)
 
 
-def notebook_data_dir(start=None):
+def notebook_data_dir(start: StrPath | None = None) -> Path:
     """The data directory for a notebook, wherever JupyterLab was started.
 
     ``$FRONTLINE_DATA_DIR`` as given when absolute; a relative one (the README's

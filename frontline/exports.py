@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from frontline.changes import Change
 from frontline.errors import InvalidArgumentError, SnapshotGapError
 from frontline.geodesy import geodesic_area_km2, km2_to_mi2
 from frontline.sources.credits import source_credit
@@ -34,7 +35,7 @@ EXPORT_COLUMNS = ["class", "direction", "kind", "start_date", "end_date", "start
                   "dropped_parts", "dropped_km2", "credit"]
 
 
-def change_polygons(change, *, min_area_km2: float = SLIVER_KM2) -> gpd.GeoDataFrame:
+def change_polygons(change: Change, *, min_area_km2: float = SLIVER_KM2) -> gpd.GeoDataFrame:
     """The change's territory, one dissolved feature per class, slivers dropped.
 
     Parameters

@@ -23,7 +23,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import warnings
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -31,6 +33,7 @@ import pyogrio
 import shapely
 from tqdm.auto import tqdm
 
+from frontline._typing import DateLike, StrPath
 from frontline.cache import Cache, get_cache
 from frontline.errors import (
     DataDirError,
@@ -71,7 +74,7 @@ class History:
     def __init__(self, catalog: pd.DataFrame, areas: pd.DataFrame | None = None, *,
                  frames: dict | None = None, root: Path | None = None,
                  cache: Cache | None = None, keys: dict | None = None,
-                 file_keys: dict | None = None):
+                 file_keys: dict | None = None) -> None:
         self.catalog = catalog.reset_index(drop=True)
         self.areas = (
             areas if areas is not None else pd.DataFrame(columns=readers.AREA_COLUMNS)
@@ -158,7 +161,8 @@ class History:
     def _table(self, source: str) -> pd.DataFrame:
         return self.areas if self.is_area_source(source) else self.catalog
 
-    def dates(self, source: str, layers=None, *, start=None, end=None) -> pd.DatetimeIndex:
+    def dates(self, source: str, layers: Iterable[str] | None = None, *,
+              start: DateLike | None = None, end: DateLike | None = None) -> pd.DatetimeIndex:
         """Dates (from ``start`` to ``end``) on which ``source`` has every one of ``layers``
         (all its dates if None).
         """
@@ -169,12 +173,13 @@ class History:
         ok = [d for d, s in have.items() if _covers(s, layers)]
         return pd.DatetimeIndex(sorted(ok))
 
-    def resolve_layers(self, source: str, date, layers) -> tuple[str, ...]:
+    def resolve_layers(self, source: str, date: DateLike,
+                       layers: Iterable[str]) -> tuple[str, ...]:
         """Layers present on ``date`` that stand for ``layers`` (see ``advances_or_claimed``)."""
         have = self._held().get((source, pd.Timestamp(date)), set())
         return _substitute(have, layers)
 
-    def geometry(self, source: str, date, layer: str):
+    def geometry(self, source: str, date: DateLike, layer: str) -> shapely.Geometry:
         """The dissolved geometry (EPSG:4326) of one layer on one date."""
         key = (source, pd.Timestamp(date), layer)
         if key not in self._cache:
@@ -182,7 +187,7 @@ class History:
             self._read(entry)
         return self._cache[key]
 
-    def memo(self, key: tuple, compute):
+    def memo(self, key: tuple, compute: Callable[[], Any]) -> Any:
         """A value derived from this history's layers, computed once per history.
 
         ``key`` must name everything the value depends on (e.g. ``("tiles", source,
@@ -213,14 +218,14 @@ class History:
             geometry=list(tiles.values()), crs="EPSG:4326"))
         return tiles
 
-    def provenance(self, source: str, date, layer: str) -> str:
+    def provenance(self, source: str, date: DateLike, layer: str) -> str:
         """``file`` (and ``!member`` inside a zip) a layer came from."""
         entry = self._entry(source, pd.Timestamp(date), layer)
         if entry["reader"] == "area":
             return entry["file"]
         return entry["file"] + (f"!{entry['member']}" if entry["member"] else "")
 
-    def area_km2(self, source: str, date, layer: str) -> float:
+    def area_km2(self, source: str, date: DateLike, layer: str) -> float:
         """Geodesic area of one layer on one date (from the area table for area sources)."""
         key = (source, pd.Timestamp(date), layer)
         if key not in self._area_cache:
@@ -233,7 +238,7 @@ class History:
                     lambda: geodesic_area_km2(self.geometry(*key)))
         return self._area_cache[key]
 
-    def union(self, source: str, date, layers):
+    def union(self, source: str, date: DateLike, layers: Iterable[str]) -> shapely.Geometry:
         """The union (EPSG:4326) of the layers standing for ``layers`` on ``date``, cached.
 
         Every analysis that needs a day's controlled area asks here, so each union is
@@ -267,7 +272,7 @@ class History:
                          gpd.GeoDataFrame(geometry=[union], crs="EPSG:4326"))
         return union
 
-    def total_km2(self, source: str, date, layers) -> float:
+    def total_km2(self, source: str, date: DateLike, layers: Iterable[str]) -> float:
         """Area of ``layers`` together on ``date``: the geodesic area of their union, or,
         for an area table, the sum of their areas (ISW's layers are meant to be disjoint).
         """
@@ -284,7 +289,9 @@ class History:
             self._area_cache[key] = float(total)
         return self._area_cache[key]
 
-    def layers(self, *, source=None, start=None, end=None, layers=None,
+    def layers(self, *, source: str | Iterable[str] | None = None,
+               start: DateLike | None = None, end: DateLike | None = None,
+               layers: Iterable[str] | None = None,
                progress: bool = False) -> gpd.GeoDataFrame:
         """The canonical table (:mod:`frontline.io.readers`) for a selection, geometries read."""
         rows = self._select(self.catalog, source, start, end, layers)
@@ -297,7 +304,9 @@ class History:
         frame = frame.drop(columns="reader")
         return gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326")
 
-    def layer_areas(self, *, source=None, start=None, end=None, layers=None,
+    def layer_areas(self, *, source: str | Iterable[str] | None = None,
+                    start: DateLike | None = None, end: DateLike | None = None,
+                    layers: Iterable[str] | None = None,
                     progress: bool = False) -> pd.DataFrame:
         """One row per (date, source, layer): ``area_km2``, ``area_mi2`` and the file."""
         polygons = self._select(self.catalog, source, start, end, layers)
@@ -399,7 +408,7 @@ class History:
             return float(compute())
         return float(self.store.measure((kind, *keys), compute)[0])
 
-    def layer_key(self, source: str, date, layer: str) -> str | None:
+    def layer_key(self, source: str, date: DateLike, layer: str) -> str | None:
         """What a layer's geometry depends on (a cache key), or None when unknown."""
         return self.keys.get((source, pd.Timestamp(date), layer))
 
@@ -552,7 +561,8 @@ def data_files(root: Path) -> list[tuple[Path, str]]:
     return jobs
 
 
-def load(data_dir=None, *, sources=None, on_unknown: str = "raise",
+def load(data_dir: StrPath | None = None, *, sources: Iterable[str] | None = None,
+         on_unknown: str = "raise",
          deepstate_lag: int = readers.DEEPSTATE_LAG_DAYS, progress: bool = False,
          cache: bool = True) -> History:
     """Scan a data directory into a :class:`History` (geometries are read on demand).

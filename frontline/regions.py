@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any, TypeAlias
 
 import geopandas as gpd
 import numpy as np
@@ -37,6 +38,7 @@ import shapely
 from tqdm.auto import tqdm
 
 from frontline._tiling import UnitTiles
+from frontline._typing import DateLike, StrPath
 from frontline.boundaries import LEVELS, area_from_spec, find_town, load_units
 from frontline.changes import Change, Totals, default_preset, monthly_changes
 from frontline.errors import InvalidArgumentError, SnapshotGapError
@@ -59,6 +61,9 @@ __all__ = [
     "distance_to",
     "monthly_by_unit",
 ]
+
+#: Units to break down by: a level (``"raion"``), unit name(s), or a GeoDataFrame.
+Units: TypeAlias = str | Iterable[str] | gpd.GeoDataFrame
 
 BREAKDOWN_COLUMNS = [
     "level", "code", "name", "oblast", "unit_area_km2", "start_date", "end_date",
@@ -112,7 +117,7 @@ def _as_units(units, data_dir=None) -> gpd.GeoDataFrame:
     return frame
 
 
-def areas_within(geometry, units) -> pd.DataFrame:
+def areas_within(geometry: shapely.Geometry, units: Units) -> pd.DataFrame:
     """km² of a geometry (EPSG:4326) inside each unit, and its share of the unit's area.
 
     Returns
@@ -140,7 +145,8 @@ def _need_polygons(snapshot, what: str) -> None:
         )
 
 
-def breakdown(change: Change, units, *, data_dir=None) -> pd.DataFrame:
+def breakdown(change: Change, units: Units, *, data_dir: StrPath | None = None
+              ) -> pd.DataFrame:
     """Split a change by unit: gained, lost, net, controlled shares, share of national net.
 
     Parameters
@@ -191,7 +197,8 @@ def breakdown(change: Change, units, *, data_dir=None) -> pd.DataFrame:
     return frame
 
 
-def monthly_by_unit(history: History, units, /, *, data_dir=None, **monthly) -> pd.DataFrame:
+def monthly_by_unit(history: History, units: Units, /, *, data_dir: StrPath | None = None,
+                    **monthly: Any) -> pd.DataFrame:
     """:func:`breakdown` for every month of the monthly table, stacked with a ``period``.
 
     ``monthly`` takes the keywords of :func:`frontline.changes.monthly_changes`
@@ -266,9 +273,10 @@ def _days(history: History, source, preset, start, end, dates, gap_policy):
                            None if None in keys else keys)
 
 
-def area_series(history: History, area, /, *, source: str, preset: str | None = None,
-                start=None, end=None, dates=None, gap_policy: str = "error",
-                data_dir=None, progress: bool = False) -> pd.DataFrame:
+def area_series(history: History, area: Units, /, *, source: str, preset: str | None = None,
+                start: DateLike | None = None, end: DateLike | None = None,
+                dates: Iterable[DateLike] | None = None, gap_policy: str = "error",
+                data_dir: StrPath | None = None, progress: bool = False) -> pd.DataFrame:
     """Controlled area and share inside one or more areas on every snapshot date.
 
     Parameters
@@ -311,7 +319,7 @@ def area_series(history: History, area, /, *, source: str, preset: str | None = 
     return frame
 
 
-def distance_to(geometry, latitude: float, longitude: float) -> dict:
+def distance_to(geometry: shapely.Geometry, latitude: float, longitude: float) -> dict:
     """Shortest geodesic distance (km) from a point to a geometry; 0 when inside.
 
     The nearest point is found in an azimuthal equidistant projection centred on the
@@ -368,9 +376,11 @@ def _distance_values(geometry, latitude: float, longitude: float) -> list[float]
             found["nearest_longitude"]]
 
 
-def distance_series(history: History, town, /, *, source: str, preset: str | None = None,
-                    start=None, end=None, dates=None, gap_policy: str = "error",
-                    data_dir=None, progress: bool = False) -> pd.DataFrame:
+def distance_series(history: History, town: str | tuple[float, float], /, *, source: str,
+                    preset: str | None = None, start: DateLike | None = None,
+                    end: DateLike | None = None, dates: Iterable[DateLike] | None = None,
+                    gap_policy: str = "error", data_dir: StrPath | None = None,
+                    progress: bool = False) -> pd.DataFrame:
     """Distance from a town to the controlled area on every snapshot date.
 
     Parameters

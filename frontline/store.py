@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import shapely
 
+from frontline._typing import StrPath
 from frontline.io.writers import write_atomic
 
 __all__ = ["DamagedSegment", "decode_geometry", "read_segment", "write_segment"]
@@ -36,7 +38,7 @@ class DamagedSegment(Exception):
     the entry with a warning).
     """
 
-    def __init__(self, path: Path, reason: str):
+    def __init__(self, path: Path, reason: str) -> None:
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
@@ -53,7 +55,8 @@ def write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
     write_atomic(path, data, durable=durable, clean=durable)
 
 
-def write_segment(path, frame: pd.DataFrame | pa.Table, *, durable: bool = True) -> str:
+def write_segment(path: StrPath, frame: pd.DataFrame | pa.Table, *, durable: bool = True
+                  ) -> str:
     """Write a (Geo)DataFrame as one Parquet segment, atomically; return its sha256.
 
     A GeoDataFrame becomes GeoParquet (WKB geometry); any other frame (or an Arrow
@@ -69,7 +72,8 @@ def write_segment(path, frame: pd.DataFrame | pa.Table, *, durable: bool = True)
     return hashlib.sha256(data).hexdigest()
 
 
-def read_segment(path, columns=None, *, sha256: str | None = None) -> pa.Table:
+def read_segment(path: StrPath, columns: Iterable[str] | None = None, *,
+                 sha256: str | None = None) -> pa.Table:
     """Read a segment (optionally only ``columns``), checking its sha256 when given.
 
     Raises

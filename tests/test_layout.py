@@ -1,13 +1,17 @@
 """The package's shape: no import cycles, no module using another module's private names.
 
-Both tests read the source with :mod:`ast` (nothing is imported), so they are fast and
-offline. Every ``import`` counts, also those inside functions: a lazy import hides a
-cycle from Python but not from a reader.
+The layout tests read the source with :mod:`ast` (nothing is imported), so they are fast
+and offline; the type-hint tests at the end import the package. Every ``import`` counts,
+also those inside functions: a lazy import hides a cycle from Python but not from a reader.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
+import importlib
+import inspect
+import typing
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "frontline"
@@ -102,3 +106,127 @@ def test_no_module_imports_another_modules_private_names():
                         if f"{short}.__" not in code:
                             crossings.append(f"{module}: {line.strip()}")
     assert not crossings, "private names used across modules:\n" + "\n".join(crossings)
+
+
+# ------------------------------------------------------------------ type hints
+# These import the package (the tests above do not): a hint is checked the way a type
+# checker or an IDE reads it, names imported under ``if TYPE_CHECKING:`` included.
+
+SKIPPED_PARAMETERS = {"self", "cls"}
+
+
+def _signatures(obj, name):
+    """``(qualified name, function)`` for a function, or a class's own public methods,
+    ``__init__`` and properties (inherited ones are checked where they are defined).
+    """
+    if inspect.isfunction(obj):
+        yield name, obj
+    elif inspect.isclass(obj):
+        for attr, member in vars(obj).items():
+            if attr.startswith("_") and attr != "__init__":
+                continue
+            if isinstance(member, (staticmethod, classmethod)):
+                member = member.__func__
+            elif isinstance(member, property):
+                member = member.fget
+            if inspect.isfunction(member):
+                yield f"{name}.{attr}", member
+
+
+def _missing_hints(function) -> list[str]:
+    signature = inspect.signature(function)
+    missing = [
+        p.name for p in signature.parameters.values()
+        if p.name not in SKIPPED_PARAMETERS
+        and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        and p.annotation is p.empty
+    ]
+    if signature.return_annotation is signature.empty:
+        missing.append("return")
+    return missing
+
+
+@functools.cache
+def _type_checking_names(module_name: str) -> dict:
+    """The names a module imports under ``if TYPE_CHECKING:`` (absent at run time)."""
+    module = importlib.import_module(module_name)
+    tree = ast.parse(inspect.getsource(module))
+    names: dict = {}
+    for node in tree.body:
+        if isinstance(node, ast.If) and ast.unparse(node.test) in (
+                "TYPE_CHECKING", "typing.TYPE_CHECKING"):
+            exec(compile(ast.Module(body=node.body, type_ignores=[]),  # noqa: S102
+                         module.__file__, "exec"), names)
+    names.pop("__builtins__", None)
+    return names
+
+
+def _public_api():
+    import frontline
+
+    for name in frontline.__all__:
+        yield from _signatures(getattr(frontline, name), name)
+
+
+def _module_apis():
+    """Every function and class in the ``__all__`` of every module but the CLI's (its
+    commands are click callbacks, documented by their options).
+    """
+    for module_name in MODULES:
+        if module_name.startswith("frontline.cli") or module_name == "frontline":
+            continue
+        module = importlib.import_module(module_name)
+        for name in getattr(module, "__all__", []):
+            obj = getattr(module, name)
+            if getattr(obj, "__module__", None) == module_name:
+                yield from _signatures(obj, f"{module_name}.{name}")
+
+
+def _check_hints(functions) -> list[str]:
+    problems = []
+    for qualname, function in functions:
+        missing = _missing_hints(function)
+        if missing:
+            problems.append(f"{qualname}: no hint on {', '.join(missing)}")
+            continue
+        try:
+            typing.get_type_hints(function,
+                                  localns=_type_checking_names(function.__module__))
+        except Exception as err:  # noqa: BLE001 - any failure to resolve is the finding
+            problems.append(f"{qualname}: hints do not resolve ({type(err).__name__}: {err})")
+    return problems
+
+
+def test_every_public_name_has_type_hints():
+    functions = list(_public_api())
+    names = {q for q, _ in functions}
+    # the walk reaches functions, methods, properties and classmethods
+    assert {"load", "change", "History.union", "History.sources", "History.from_frame",
+            "Change.to_frame", "plot_pokrovsk"} <= names
+    problems = _check_hints(functions)
+    assert not problems, "public signatures without type hints:\n" + "\n".join(problems)
+
+
+def test_every_module_api_has_type_hints():
+    functions = list(_module_apis())
+    assert len(functions) > 100
+    problems = _check_hints(functions)
+    assert not problems, "module API signatures without type hints:\n" + "\n".join(problems)
+
+
+def test_hint_check_finds_a_missing_or_broken_hint():
+    def unhinted(history, /, *, source: str = "isw"):
+        return source
+
+    def broken(history: NoSuchType) -> None:  # noqa: F821 - the name is the point
+        return None
+
+    def hinted(self, history: str, *args: int, **kwargs: str) -> None:
+        return None
+
+    assert _missing_hints(unhinted) == ["history", "return"]
+    assert _missing_hints(hinted) == []
+    problems = _check_hints([("unhinted", unhinted), ("broken", broken), ("hinted", hinted)])
+    assert problems[0] == "unhinted: no hint on history, return"
+    assert problems[1].startswith("broken: hints do not resolve (NameError")
+    assert len(problems) == 2

@@ -29,6 +29,7 @@ import json
 import re
 import warnings
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
@@ -36,8 +37,9 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
-from pyproj import Transformer
+from pyproj import CRS, Transformer
 
+from frontline._typing import DateLike, StrPath
 from frontline.errors import CopiesDisagreeWarning, FrontlineWarning, ReadError
 from frontline.io.validate import (
     check_area_table,
@@ -181,7 +183,8 @@ def canonical_frame(rows: list[dict]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326")
 
 
-def layer_row(source, date, layer_name, file, member, gdf, *, on_invalid="repair") -> dict:
+def layer_row(source: str, date: pd.Timestamp, layer_name: str, file: StrPath, member: str,
+              gdf: gpd.GeoDataFrame, *, on_invalid: str = "repair") -> dict:
     """One canonical row: ``gdf``'s features validated (:func:`check_layer`), repaired
     under ``on_invalid`` (:func:`~frontline.io.validate.repair_layer`) and dissolved, the
     layer name made canonical.
@@ -242,7 +245,8 @@ def _zip_members(path: Path) -> list[str]:
     return members
 
 
-def zip_entries(path: Path, *, date=None) -> list[tuple[str, str, pd.Timestamp]]:
+def zip_entries(path: Path, *, date: DateLike | None = None
+                ) -> list[tuple[str, str, pd.Timestamp]]:
     """``(member, layer name, date)`` of each shapefile in an ISW zip, from names only."""
     entries = []
     for member in _zip_members(path):
@@ -314,7 +318,8 @@ def _read_rings_as_written(source: str) -> gpd.GeoDataFrame:
         pyogrio.set_gdal_config_options({"OGR_ORGANIZE_POLYGONS": None})
 
 
-def read_isw_zip(path, *, crs=None, date=None) -> gpd.GeoDataFrame:
+def read_isw_zip(path: StrPath, *, crs: CRS | str | int | None = None,
+                 date: DateLike | None = None) -> gpd.GeoDataFrame:
     """Read one of ISW's daily download zips into canonical rows.
 
     Layer and date come from each ``.shp`` name inside (``UkraineControlMapAO31OCT2024``,
@@ -375,7 +380,8 @@ def _read_vector(path: Path) -> gpd.GeoDataFrame:
         raise ReadError(f"{path}: cannot read ({err}): download the file again.") from err
 
 
-def read_isw_geojson(path, *, date=None, source="isw") -> gpd.GeoDataFrame:
+def read_isw_geojson(path: StrPath, *, date: DateLike | None = None,
+                     source: str = "isw") -> gpd.GeoDataFrame:
     """Read ISW layers as served by ISW's ArcGIS services (GeoJSON, optionally gzipped).
 
     A ``layer`` property names the service (``VIEW_RussiaCoTinUkraine_V3``, ...) when one
@@ -397,7 +403,8 @@ def read_isw_geojson(path, *, date=None, source="isw") -> gpd.GeoDataFrame:
     return canonical_frame(rows)
 
 
-def read_topojson(path, *, layer=None, date=None, source="isw-weekly") -> gpd.GeoDataFrame:
+def read_topojson(path: StrPath, *, layer: str | None = None, date: DateLike | None = None,
+                  source: str = "isw-weekly") -> gpd.GeoDataFrame:
     """Read a weekly TopoJSON copy of an ISW layer (Le Monde's ``<layer>/<date>.topojson``).
 
     These copies are simplified: fine for long-range and visual work, not for ±2 km²
@@ -417,7 +424,7 @@ def read_topojson(path, *, layer=None, date=None, source="isw-weekly") -> gpd.Ge
 DEEPSTATE_LAG_DAYS = 1
 
 
-def deepstate_date(path, *, lag_days: int = DEEPSTATE_LAG_DAYS) -> pd.Timestamp:
+def deepstate_date(path: StrPath, *, lag_days: int = DEEPSTATE_LAG_DAYS) -> pd.Timestamp:
     """The day a DeepState file shows: its download date (in the name) minus ``lag_days``.
 
     Examples
@@ -433,7 +440,7 @@ def deepstate_date(path, *, lag_days: int = DEEPSTATE_LAG_DAYS) -> pd.Timestamp:
     return date_from_name(path.stem, path, "file name") - pd.Timedelta(days=int(lag_days))
 
 
-def read_deepstate(path, *, lag_days: int = DEEPSTATE_LAG_DAYS) -> gpd.GeoDataFrame:
+def read_deepstate(path: StrPath, *, lag_days: int = DEEPSTATE_LAG_DAYS) -> gpd.GeoDataFrame:
     """Read one DeepStateMap daily file (``deepstatemap_data_YYYYMMDD.geojson``).
 
     The row is dated the day *before* the date in the name (see module docs).
@@ -450,7 +457,7 @@ def read_deepstate(path, *, lag_days: int = DEEPSTATE_LAG_DAYS) -> gpd.GeoDataFr
 # ------------------------------------------------------------------ area tables
 
 
-def read_area_table(path, *, source="isw-areas") -> pd.DataFrame:
+def read_area_table(path: StrPath, *, source: str = "isw-areas") -> pd.DataFrame:
     """Read a per-layer daily area table (an area-only source for days without polygons).
 
     Accepted: a JSON list of ``{date, layerType, areaKm2}`` (sdspieg's ``daily_areas.json``),
@@ -663,7 +670,7 @@ def is_area_file(path: Path) -> bool:
     return path.name.lower().endswith((".json", ".csv"))
 
 
-def reader_for(path: Path):
+def reader_for(path: Path) -> Callable[[Path], pd.DataFrame] | None:
     """The reader a file's name calls for, or None for a file frontline does not read."""
     name = path.name.lower()
     if name.startswith("deepstatemap_data_") and name.endswith(".geojson"):
@@ -690,7 +697,7 @@ def _read_area_table_by_name(path: Path) -> pd.DataFrame:
         ) from err
 
 
-def read_file(path) -> pd.DataFrame:
+def read_file(path: StrPath) -> pd.DataFrame:
     """Rows of one file, with the reader its name calls for: canonical layer rows (a
     GeoDataFrame), or for an area table its rows (``AREA_COLUMNS``).
     """

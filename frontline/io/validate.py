@@ -289,7 +289,8 @@ def repair_layer(geometries: ArrayLike, /, *, file: str | os.PathLike[str], memb
     return geoms, count
 
 
-def check_layer_total(geometry, /, *, file: str | os.PathLike[str], member: str = "") -> None:
+def check_layer_total(geometry: shapely.Geometry | None, /, *, file: str | os.PathLike[str],
+                      member: str = "") -> None:
     """Refuse a dissolved layer larger than :data:`MAX_LAYER_KM2` (ReadError naming the file).
 
     Examples

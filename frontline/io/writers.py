@@ -23,11 +23,19 @@ import os
 import re
 import secrets
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from frontline._typing import StrPath
 from frontline.errors import FrontlineError, InvalidArgumentError, WriteError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pyproj
+
 
 __all__ = [
     "DECIMALS",
@@ -113,7 +121,8 @@ def round_table(frame: pd.DataFrame, decimals: int | None = DECIMALS) -> pd.Data
     return frame
 
 
-def reader_columns(frame: pd.DataFrame, columns=None, *, all_columns: bool = False
+def reader_columns(frame: pd.DataFrame, columns: Iterable[str] | None = None, *,
+                   all_columns: bool = False
                    ) -> pd.DataFrame:
     """The columns to show: ``columns`` if given, all with ``all_columns``, else every
     column but :data:`DETAIL_COLUMNS`.
@@ -170,7 +179,7 @@ def format_table(frame: pd.DataFrame, fmt: str = "table", *, floatfmt: str = ".2
     raise InvalidArgumentError(f"Unknown format {fmt!r}: choose one of {', '.join(FORMATS)}.")
 
 
-def file_format(path, *, option: str = "--output") -> str:
+def file_format(path: StrPath, *, option: str = "--output") -> str:
     """The format a file name asks for: a key of :data:`FILE_FORMATS` values, or
     ``"geojson"``/``"gpkg"`` for polygons.
 
@@ -189,7 +198,8 @@ def file_format(path, *, option: str = "--output") -> str:
         f"{' '.join(FILE_FORMATS)}, polygons as {' '.join(POLYGON_FORMATS)}.")
 
 
-def write_table(path, frame: pd.DataFrame, *, decimals: int | None = DECIMALS) -> Path:
+def write_table(path: StrPath, frame: pd.DataFrame, *, decimals: int | None = DECIMALS
+                ) -> Path:
     """Write a table to ``path`` atomically, the format taken from the extension.
 
     ``.csv`` (UTF-8 with a byte-order mark, so Excel reads it), ``.json``, ``.md``,
@@ -222,7 +232,9 @@ def write_table(path, frame: pd.DataFrame, *, decimals: int | None = DECIMALS) -
     return write_atomic(path, buffer.getvalue())
 
 
-def write_polygons(path, frame, *, crs=None, decimals: int | None = DECIMALS) -> Path:
+def write_polygons(path: StrPath, frame: gpd.GeoDataFrame, *,
+                   crs: pyproj.CRS | str | int | None = None,
+                   decimals: int | None = DECIMALS) -> Path:
     """Write a GeoDataFrame to ``.geojson`` or ``.gpkg`` atomically (pyogrio).
 
     Attributes are rounded as :func:`round_table`; ``crs`` reprojects first (GeoPackage
@@ -250,7 +262,7 @@ def write_polygons(path, frame, *, crs=None, decimals: int | None = DECIMALS) ->
     return path
 
 
-def check_crs(crs, path):
+def check_crs(crs: pyproj.CRS | str | int, path: StrPath) -> pyproj.CRS:
     """The ``pyproj.CRS`` a polygon file at ``path`` may be reprojected to.
 
     Raises
@@ -270,7 +282,8 @@ def check_crs(crs, path):
         raise InvalidArgumentError(f"--crs {crs}: not a CRS pyproj knows ({err}).") from err
 
 
-def write_atomic(path, data: str | bytes, *, durable: bool = True, clean: bool = True) -> Path:
+def write_atomic(path: StrPath, data: str | bytes, *, durable: bool = True,
+                 clean: bool = True) -> Path:
     r"""Write a file through a temporary name in the same folder, then rename it into place.
 
     The temporary file is synced to disk before the rename and the folder after it; on
@@ -291,7 +304,8 @@ def write_atomic(path, data: str | bytes, *, durable: bool = True, clean: bool =
 
 
 @contextlib.contextmanager
-def atomic_path(path, *, durable: bool = True, clean: bool = True):
+def atomic_path(path: StrPath, *, durable: bool = True, clean: bool = True
+                ) -> Iterator[Path]:
     """A temporary path to write ``path`` through: renamed into place (with ``fsync`` of
     the file and the folder) when the block ends, removed if it raises.
 
@@ -332,7 +346,8 @@ def atomic_path(path, *, durable: bool = True, clean: bool = True):
                 leftover.unlink()
 
 
-def clean_stale_temps(folder, *, older_than: float = STALE_TEMP_SECONDS) -> list[Path]:
+def clean_stale_temps(folder: StrPath, *, older_than: float = STALE_TEMP_SECONDS
+                      ) -> list[Path]:
     """Remove the temporary files interrupted writes left in ``folder``; return them.
 
     Only frontline's own ``.<name>.<12 hex>.part[<suffix>]`` files older than ``older_than``

@@ -494,7 +494,7 @@ _DAY_FORMS = (
 )
 
 
-def parse_as_of(as_of) -> pd.Timestamp:
+def parse_as_of(as_of: str | dt.date) -> pd.Timestamp:
     """The time (naive UTC) an ``as_of`` stands for: every command and function reads it so.
 
     A **date** means the *end* of that day (UTC), so ``2026-12-01`` includes what was

@@ -15,11 +15,14 @@ geodesic area of the unsimplified polygons.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
 import shapely
 
+from frontline._typing import DateLike
 from frontline.changes import change, default_preset, snapshot
 from frontline.compare import SOURCE_NAMES, day_label, sample_dates
 from frontline.errors import InvalidArgumentError
@@ -28,7 +31,11 @@ from frontline.history import History
 from frontline.layers import preset_layers
 from frontline.sources.credits import source_credit
 
+if TYPE_CHECKING:
+    import ipywidgets
+
 __all__ = ["explore", "explore_layers"]
+
 
 #: Display simplification, degrees (about 100 m); areas come from the full polygons.
 SIMPLIFY_DEG = 0.001
@@ -50,8 +57,8 @@ def _dates(history: History, dates, source: str, preset: str) -> pd.DatetimeInde
     return dates
 
 
-def explore_layers(history: History, date, /, *, previous=None, source: str = "deepstate",
-                   preset: str | None = None) -> gpd.GeoDataFrame:
+def explore_layers(history: History, date: DateLike, /, *, previous: DateLike | None = None,
+                   source: str = "deepstate", preset: str | None = None) -> gpd.GeoDataFrame:
     """The features :func:`explore` draws for one date.
 
     Parameters
@@ -136,8 +143,10 @@ def _outlines(boundaries) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def explore(history: History, /, dates=None, *, source: str = "deepstate",
-            preset: str | None = None, boundaries=None, height: str = "560px"):
+def explore(history: History, /, dates: Iterable[DateLike] | None = None, *,
+            source: str = "deepstate", preset: str | None = None,
+            boundaries: gpd.GeoDataFrame | None = None, height: str = "560px"
+            ) -> ipywidgets.VBox:
     """An interactive map of the area held and of each change, with a date slider.
 
     Parameters

@@ -18,16 +18,28 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
+from frontline._typing import StrPath
 from frontline.compare import UKRAINE_KM2, day_label
 from frontline.errors import InvalidArgumentError
 from frontline.geodesy import KM2_PER_MI2, geodesic_distance_km, geodesic_forward, km2_to_mi2
 from frontline.sources.credits import source_credit
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.backend_bases import RendererBase
+    from matplotlib.text import Text
+    from matplotlib.transforms import Bbox
+
+#: A longitude/latitude window: ``(minx, miny, maxx, maxy)``.
+Extent = tuple[float, float, float, float]
 
 __all__ = [
     "MAP_CRS",
@@ -113,7 +125,7 @@ def _chars_across(ax, fontsize: float) -> int:
     return max(40, int(width_in * 72 / (0.55 * fontsize)))
 
 
-def footer(ax, lines) -> None:
+def footer(ax: Axes, lines: Iterable[str]) -> None:
     """Small text under the axes (below tick labels and the x label), left-aligned and
     wrapped to the axes' width.
     """
@@ -154,7 +166,7 @@ def _km2_axis(ax) -> None:
     secondary.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
 
 
-def date_axis(ax) -> None:
+def date_axis(ax: Axes) -> None:
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 
     # minticks=3: a span of 4-5 years gets yearly ticks (with the default 5, matplotlib
@@ -291,7 +303,8 @@ def _fixed_texts(ax) -> list:
     return ax._frontline_fixed
 
 
-def round_adding_up(gained: float, lost: float, net: float, *, decimals: int = 0):
+def round_adding_up(gained: float, lost: float, net: float, *, decimals: int = 0
+                    ) -> tuple[float, float, float]:
     """Round gained, lost and net so that the rounded gained − lost equals the rounded net.
 
     Each is rounded to ``decimals``; when the three rounded values do not add up (451,
@@ -337,7 +350,7 @@ def _overlaps(box, others) -> bool:
     return any(box.overlaps(other) for other in others)
 
 
-def label_extent(text, renderer):
+def label_extent(text: Text, renderer: RendererBase) -> Bbox:
     """A label's drawn extent: its text and the box behind it (town labels have one)."""
     from matplotlib.transforms import Bbox
 
@@ -348,7 +361,7 @@ def label_extent(text, renderer):
     return box
 
 
-def place_labels(ax, labels=None) -> list:
+def place_labels(ax: Axes, labels: list[Text] | None = None) -> list:
     """Move town labels apart with adjustText, then leave out any label that still collides.
 
     Parameters
@@ -578,7 +591,7 @@ def _wrap(text: str, width: int) -> str:
     )
 
 
-def set_title(ax, *lines) -> None:
+def set_title(ax: Axes, *lines: str) -> None:
     width = _chars_across(ax, 10)
     ax.set_title("\n".join(_wrap(line, width) for line in lines), fontsize=10)
 
@@ -586,7 +599,8 @@ def set_title(ax, *lines) -> None:
 # ----------------------------------------------------------------------- charts
 
 
-def plot_monthly_gains(table: pd.DataFrame, *, ax=None, source_line: str | None = None):
+def plot_monthly_gains(table: pd.DataFrame, *, ax: Axes | None = None,
+                       source_line: str | None = None) -> Axes:
     """Bars of the net change per period (km², with a mi² axis), as in the monthly table.
 
     Parameters
@@ -698,8 +712,8 @@ def plot_monthly_gains(table: pd.DataFrame, *, ax=None, source_line: str | None 
     return ax
 
 
-def plot_controlled_total(series_by_source: pd.DataFrame, *, ax=None,
-                          share_of: float | None = None):
+def plot_controlled_total(series_by_source: pd.DataFrame, *, ax: Axes | None = None,
+                          share_of: float | None = None) -> Axes:
     """The controlled total over time, one line per source.
 
     Parameters
@@ -777,9 +791,14 @@ def _locator(ax, boundaries, layers, extent) -> None:
     inset.set_title("Ukraine: the area shown", fontsize=7)
 
 
-def plot_change_map(gained, lost, *, boundaries=None, towns=None, ax=None, by="period",
-                    extent=None, source=None, title=None, source_line=None, held=None,
-                    held_label=None, locator: bool = False, notes=()):
+def plot_change_map(gained: gpd.GeoDataFrame | None, lost: gpd.GeoDataFrame | None, *,
+                    boundaries: gpd.GeoDataFrame | None = None,
+                    towns: pd.DataFrame | None = None, ax: Axes | None = None,
+                    by: str = "period", extent: Extent | None = None,
+                    source: str | None = None, title: str | None = None,
+                    source_line: str | None = None, held: gpd.GeoDataFrame | None = None,
+                    held_label: str | None = None, locator: bool = False,
+                    notes: Iterable[str] = ()) -> Axes:
     """Territory gained and lost, coloured by period, over held territory, oblasts, towns.
 
     Parameters
@@ -896,9 +915,13 @@ def plot_change_map(gained, lost, *, boundaries=None, towns=None, ax=None, by="p
     return ax
 
 
-def plot_area_closeup(controlled_by_date, *, center, rings_km=(10, 20), outline=None,
-                      towns=None, ax=None, title=None, extent=None, source=None,
-                      source_line=None):
+def plot_area_closeup(controlled_by_date: gpd.GeoDataFrame, *,
+                      center: tuple[float, float] | shapely.Point,
+                      rings_km: Sequence[float] = (10, 20),
+                      outline: gpd.GeoDataFrame | None = None,
+                      towns: pd.DataFrame | None = None, ax: Axes | None = None,
+                      title: str | None = None, extent: Extent | None = None,
+                      source: str | None = None, source_line: str | None = None) -> Axes:
     """A close-up: the area held on each snapshot date, with distance rings and towns.
 
     Parameters
@@ -1005,8 +1028,11 @@ def _line_handle(colour, style, label):
 POKROVSK_TOWNS = ("Pokrovsk", "Myrnohrad", "Selydove", "Kurakhove", "Toretsk")
 
 
-def plot_pokrovsk(controlled_by_date, *, outline=None, towns=None, data_dir=None,
-                  rings_km=(10, 20), ax=None, title=None, extent=None, source=None):
+def plot_pokrovsk(controlled_by_date: gpd.GeoDataFrame, *,
+                  outline: gpd.GeoDataFrame | None = None, towns: pd.DataFrame | None = None,
+                  data_dir: StrPath | None = None, rings_km: Sequence[float] = (10, 20),
+                  ax: Axes | None = None, title: str | None = None,
+                  extent: Extent | None = None, source: str | None = None) -> Axes:
     """The Pokrovsk close-up: :func:`plot_area_closeup` centred on Pokrovsk.
 
     The Pokrovsk raion outline and the front-line towns are read from the data
@@ -1040,8 +1066,8 @@ def plot_pokrovsk(controlled_by_date, *, outline=None, towns=None, data_dir=None
                              extent=extent, source=source)
 
 
-def plot_source_comparison(table: pd.DataFrame, *, ax=None, area_name: str | None = None,
-                           value: str = "area_km2"):
+def plot_source_comparison(table: pd.DataFrame, *, ax: Axes | None = None,
+                           area_name: str | None = None, value: str = "area_km2") -> Axes:
     """ISW vs DeepState: the same area measured by each source on their common dates.
 
     Parameters
@@ -1107,7 +1133,8 @@ def plot_source_comparison(table: pd.DataFrame, *, ax=None, area_name: str | Non
     return ax
 
 
-def plot_totals(totals: pd.DataFrame, *, ax=None, share_of: float | None = UKRAINE_KM2):
+def plot_totals(totals: pd.DataFrame, *, ax: Axes | None = None,
+                share_of: float | None = UKRAINE_KM2) -> Axes:
     """:func:`frontline.plot_controlled_total` with each line saying what it measures.
 
     ``totals`` stacks :func:`controlled_totals` tables (``date, source, measures,
@@ -1131,7 +1158,8 @@ def plot_totals(totals: pd.DataFrame, *, ax=None, share_of: float | None = UKRAI
         ax.legend(title="source: layers measured", fontsize=7, title_fontsize=7)
     return ax
 
-def plot_axis_series(series: pd.DataFrame, *, axes=None):
+def plot_axis_series(series: pd.DataFrame, *, axes: Sequence[Axes] | None = None
+                     ) -> tuple[Axes, Axes]:
     """Area held inside the unit and within the largest ring, and the distance to the
     town, over time: one line per source (:func:`axis_series` tables stacked).
 
@@ -1183,8 +1211,10 @@ def plot_axis_series(series: pd.DataFrame, *, axes=None):
                           + ". Chart: frontline."])
     return area_ax, distance_ax
 
-def plot_source_difference(difference: gpd.GeoDataFrame, *, boundaries=None, towns=None,
-                           extent=None, ax=None):
+def plot_source_difference(difference: gpd.GeoDataFrame, *,
+                           boundaries: gpd.GeoDataFrame | None = None,
+                           towns: pd.DataFrame | None = None, extent: Extent | None = None,
+                           ax: Axes | None = None) -> Axes:
     """Map of :func:`source_difference`: each source's extra area in its own colour.
 
     The default window is where most of the disagreement lies (a locator is not drawn);
@@ -1226,7 +1256,8 @@ def plot_source_difference(difference: gpd.GeoDataFrame, *, boundaries=None, tow
     return ax
 
 
-def zoom_extent(polygons: gpd.GeoDataFrame, share: float = 0.8, pad: float = 0.3):
+def zoom_extent(polygons: gpd.GeoDataFrame, share: float = 0.8, pad: float = 0.3
+                ) -> Extent | None:
     """A window around where most of the area changed: the area-weighted central
     ``share`` of the polygons' centres in longitude and in latitude (stray far-off
     specks stay on the locator map), padded, at least 1.5° x 1° and about as wide as

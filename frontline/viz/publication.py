@@ -44,6 +44,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
+from frontline._typing import DateLike, StrPath
 from frontline.changes import change, monthly_gains
 from frontline.compare import (
     SOURCE_NAMES,
@@ -116,7 +117,8 @@ def _spans(history) -> dict:
     return spans
 
 
-def bars_source(history, month, end=None, *, cut_short: bool = True):
+def bars_source(history: History, month: str | pd.Period, end: DateLike | None = None, *,
+                cut_short: bool = True) -> tuple[str, pd.Timestamp, str]:
     """Which source the month's bars come from, and to which day.
 
     ISW (its polygons or its area table, preset ``afp``) when its data reaches ``end``,
@@ -381,8 +383,9 @@ def _write_set(history, month, end, source, why, stage: Path, data_dir, max_offs
     return written
 
 
-def publication_charts(history: History, month, *, through=None, out_dir,
-                       data_dir=None, progress: bool = True,
+def publication_charts(history: History, month: str | pd.Period, *,
+                       through: DateLike | None = None, out_dir: StrPath,
+                       data_dir: StrPath | None = None, progress: bool = True,
                        max_offset_days: int = 3) -> list[Path]:
     """Write the month's publication set: bars, gains map, Pokrovsk close-up, CSVs, notes.
 
