@@ -14,13 +14,18 @@ def cache_group():
 
     It lives in $FRONTLINE_CACHE, else the user cache folder; FRONTLINE_CACHE=off or
     --no-cache runs without it. Figures are the same with and without it.
+
+    Example: frontline cache status
     """
 
 
 @cache_group.command("status")
 @format_option()
 def cache_status_command(fmt):
-    """Where the cache is and what it holds (entries and MB per kind)."""
+    """Where the cache is and what it holds (entries and MB per kind).
+
+    Example: frontline cache status
+    """
     root = cache_root()
     if root is None:
         click.echo(f"the cache is off ({ENV_CACHE}=off or --no-cache)", err=True)
@@ -31,7 +36,10 @@ def cache_status_command(fmt):
 
 @cache_group.command("clear")
 def cache_clear_command():
-    """Delete every cache entry (the next run reads the input files again)."""
+    """Delete every cache entry (the next run reads the input files again).
+
+    Example: frontline cache clear
+    """
     root = cache_root()
     if root is None:
         click.echo(f"the cache is off ({ENV_CACHE}=off or --no-cache): nothing to clear",
