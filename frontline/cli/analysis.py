@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 import click
 
@@ -32,7 +33,7 @@ from frontline.layers import LAYERS, PRESET_DESCRIPTIONS, PRESETS
 _SOURCE = click.Choice(list(SOURCES))
 
 
-def analysis_options(func):
+def analysis_options(func: Callable) -> Callable:
     """--source, --preset, --gap-policy, --max-gap-days and --on-glitch (change, monthly)."""
     func = click.option("--on-glitch", type=click.Choice(GLITCH_POLICIES), default="warn",
                         show_default=True,

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import re
 import sys
 import warnings
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import click
 import pandas as pd
@@ -22,7 +25,7 @@ from frontline.errors import (
     InvalidArgumentError,
     short_message,
 )
-from frontline.history import load
+from frontline.history import History, load
 from frontline.io.readers import DEEPSTATE_LAG_DAYS
 from frontline.io.writers import (
     DECIMALS,
@@ -38,6 +41,9 @@ from frontline.io.writers import (
 from frontline.sources.archive import load_history
 from frontline.sources.credits import source_credit
 from frontline.sources.fetch import ensure_data
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
@@ -241,7 +247,8 @@ class OutputSpec:
 _OUTPUT = "frontline.output"
 
 
-def format_option(default="table", *, polygons: bool = False):
+def format_option(default: str = "table", *,
+                  polygons: bool = False) -> Callable[[Callable], Callable]:
     """The output options every table command takes, in one decorator.
 
     ``--format`` (the terminal format), ``--output FILE`` (a file instead, its format
@@ -310,7 +317,7 @@ def output_spec() -> OutputSpec:
     return ctx.meta.get(_OUTPUT, OutputSpec()) if ctx is not None else OutputSpec()
 
 
-def emit(frame: pd.DataFrame, fmt: str, *, polygons=None) -> None:
+def emit(frame: pd.DataFrame, fmt: str, *, polygons: gpd.GeoDataFrame | None = None) -> None:
     """Print a table on stdout in ``fmt``, or write it (or ``polygons``) to ``--output``.
 
     ``polygons`` is a GeoDataFrame, or a function returning one, written when
@@ -344,7 +351,8 @@ def emit(frame: pd.DataFrame, fmt: str, *, polygons=None) -> None:
     click.echo(f"wrote {spec.output}: {len(table)} row(s)", err=True)
 
 
-def write_polygon_file(path, shapes, *, crs=None, decimals=DECIMALS) -> None:
+def write_polygon_file(path: str | os.PathLike[str], shapes: gpd.GeoDataFrame, *,
+                       crs: str | None = None, decimals: int = DECIMALS) -> None:
     """Write polygons (:func:`frontline.io.writers.write_polygons`) and say on stderr what
     was written and which slivers were left out (``shapes.attrs["dropped"]``).
     """
@@ -357,7 +365,7 @@ def write_polygon_file(path, shapes, *, crs=None, decimals=DECIMALS) -> None:
                        f"{km2:.4f} km² in all", err=True)
 
 
-def main(argv=None) -> None:
+def main(argv: Sequence[str] | None = None) -> None:
     """The ``frontline`` entry point."""
     cli.main(args=argv, prog_name="frontline")
 
@@ -367,7 +375,7 @@ GROUPS_BY_SOURCE = {"isw": ["isw-history"], "isw-areas": ["isw-areas"],
                     "isw-weekly": ["isw-weekly"], "deepstate": ["deepstate"]}
 
 
-def prepare_data(ctx, sources, region=None) -> None:
+def prepare_data(ctx: click.Context, sources: Iterable[str], region: object = None) -> None:
     """Make sure a data directory is there: with none configured, fetch what is needed.
 
     Everything the commands read goes through here, so the main job works on a fresh
@@ -379,7 +387,8 @@ def prepare_data(ctx, sources, region=None) -> None:
     ctx.obj["data_dir"] = ensure_data(groups, ctx.obj["data_dir"], progress=ctx.obj["progress"])
 
 
-def get_history(ctx, source=None, region=None, *, sources=None):
+def get_history(ctx: click.Context, source: str | None = None, region: object = None, *,
+                sources: Iterable[str] | None = None) -> History:
     """The history a command analyses: the one way every command gets its data.
 
     ``source`` None means every ISW input (polygons + area table); ``sources`` names

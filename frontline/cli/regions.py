@@ -8,6 +8,7 @@ or None when none was given); ``areas``, ``change`` and ``monthly`` use it.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import click
@@ -75,7 +76,7 @@ class RegionSpec:
                            start=start, end=end, progress=ctx.obj["progress"])
 
 
-def region_options(func):
+def region_options(func: Callable) -> Callable:
     """Add the regional options to a command; it receives them as ``region``."""
 
     @functools.wraps(func)
