@@ -64,7 +64,7 @@ def main(argv=None) -> int:
     days = [history.geometry("deepstate", d, "occupied") for d in dates]
     t_read = time.perf_counter() - t0
     t0 = time.perf_counter()
-    raions = frontline.load_units("raion", data_dir=data_dir)
+    raions = frontline.boundaries.load_units("raion", data_dir=data_dir)
     t_units = time.perf_counter() - t0
     print(f"DeepState days: {len(dates)} ({dates[0]:%Y-%m-%d} .. {dates[-1]:%Y-%m-%d}); "
           f"raions: {len(raions)}")

@@ -78,7 +78,7 @@ def main() -> None:
     for name, path in outlines.items():
         inside = float(geodesic_area_km2(shapely.intersection(union, _outline(path))))
         print(f"   clip to {name:<46} {total - inside:>9,.1f}")
-    oblasts = frontline.load_units("oblast", data_dir=root)
+    oblasts = frontline.boundaries.load_units("oblast", data_dir=root)
     land = shapely.union_all(np.asarray(oblasts.geometry.values))
     inside = float(geodesic_area_km2(shapely.intersection(union, land)))
     print(f"   clip to {'OSM raions + Kyiv (no Sevastopol)':<46} {total - inside:>9,.1f}")

@@ -8,6 +8,13 @@ canonical dated-layer table → :mod:`frontline.history` holds it (:func:`load`)
 :mod:`frontline.sources` fetches and archives the data, :mod:`frontline.cli` is the
 command line. See ``docs/glossary.md`` for the words used.
 
+The top level holds the core workflow; the other public names live in the module of
+their stage: readers in :mod:`frontline.io` (``read_isw_zip``, ``read_deepstate``, …),
+plots in :mod:`frontline.viz` (``plot_totals``, ``explore_layers``, …), source
+comparisons in :mod:`frontline.compare` (``compare_sources``, ``controlled_totals``, …),
+units and towns in :mod:`frontline.boundaries` (``load_units``, ``find_town``, …) and
+the archive's ``import_paths`` in :mod:`frontline.sources.archive`.
+
 Data: ISW and AEI's Critical Threats Project (ISW/CTP) and DeepStateMap. frontline
 never redistributes their files.
 """
@@ -19,27 +26,9 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
-from frontline.boundaries import (
-    area_from_spec,
-    find_town,
-    find_unit,
-    load_towns,
-    load_ukraine,
-    load_units,
-)
 from frontline.brief import Brief, month_brief
 from frontline.changes import Change, Snapshot, change, monthly_gains, snapshot, total
-from frontline.compare import (
-    axis_series,
-    compare_sources,
-    controlled_totals,
-    held_by_date,
-    map_snapshots,
-    notebook_data_dir,
-    reproduce_published,
-    source_difference,
-    source_differences,
-)
+from frontline.compare import notebook_data_dir
 from frontline.errors import (
     CopiesDisagreeWarning,
     FrontlineError,
@@ -49,26 +38,11 @@ from frontline.errors import (
 from frontline.exports import change_polygons
 from frontline.geodesy import KM2_PER_MI2, geodesic_area_km2, km2_to_mi2
 from frontline.history import History, load
-from frontline.io.readers import (
-    read_area_table,
-    read_deepstate,
-    read_isw_geojson,
-    read_isw_zip,
-    read_topojson,
-)
 from frontline.layers import LAYERS, PRESETS
 from frontline.regions import area_series, breakdown, distance_series, monthly_by_unit
-from frontline.sources.archive import import_paths, load_history
+from frontline.sources.archive import load_history
 from frontline.sources.fetch import ensure_data
-from frontline.viz.explore import explore, explore_layers
-from frontline.viz.plots import (
-    plot_axis_series,
-    plot_monthly_gains,
-    plot_pokrovsk,
-    plot_source_comparison,
-    plot_source_difference,
-    plot_totals,
-)
+from frontline.viz.explore import explore
 from frontline.viz.publication import publication_charts
 
 __all__ = [
@@ -84,49 +58,22 @@ __all__ = [
     "Snapshot",
     "SnapshotGapError",
     "__version__",
-    "area_from_spec",
     "area_series",
-    "axis_series",
     "breakdown",
     "change",
     "change_polygons",
-    "compare_sources",
-    "controlled_totals",
     "distance_series",
     "ensure_data",
     "explore",
-    "explore_layers",
-    "find_town",
-    "find_unit",
     "geodesic_area_km2",
-    "held_by_date",
-    "import_paths",
     "km2_to_mi2",
     "load",
     "load_history",
-    "load_towns",
-    "load_ukraine",
-    "load_units",
-    "map_snapshots",
     "month_brief",
     "monthly_by_unit",
     "monthly_gains",
     "notebook_data_dir",
-    "plot_axis_series",
-    "plot_monthly_gains",
-    "plot_pokrovsk",
-    "plot_source_comparison",
-    "plot_source_difference",
-    "plot_totals",
     "publication_charts",
-    "read_area_table",
-    "read_deepstate",
-    "read_isw_geojson",
-    "read_isw_zip",
-    "read_topojson",
-    "reproduce_published",
     "snapshot",
-    "source_difference",
-    "source_differences",
     "total",
 ]

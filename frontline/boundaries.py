@@ -575,7 +575,7 @@ def _unknown_message(text, level, key, pool) -> str:
     where = f" at level {level!r}" if level else ""
     hint = ("; closest: " + "; ".join(dict.fromkeys(labels[c] for c in close))) if close else ""
     return (f"No unit named {text!r}{where}{hint}. List units with `frontline units "
-            "--level oblast|raion|hromada` (or frontline.load_units).")
+            "--level oblast|raion|hromada` (or frontline.boundaries.load_units).")
 
 
 # --------------------------------------------------------------------------- towns

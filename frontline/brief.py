@@ -15,7 +15,7 @@ and the credit line. Every number in the paragraph is a (rounded) value of a row
     say ``exact=false``), with its ``rank``.
 ``map_change``
     The change between the polygon maps that stand for the month's ends
-    (:func:`frontline.map_snapshots`: ISW's polygons on or at most ``max_offset_days``
+    (:func:`frontline.compare.map_snapshots`: ISW's polygons on or at most ``max_offset_days``
     before each end, else DeepStateMap's): gross gained and lost, and the base of the
     breakdowns. When these are the month's own snapshots its net equals the month's.
 ``oblasts``, ``raions``
@@ -196,7 +196,7 @@ def month_brief(history: History, month: str, /, *, source: str | None = None,
         for ISW, April 2022).
     max_offset_days : int
         How far before a month end a polygon map may be to stand for it
-        (:func:`frontline.map_snapshots`).
+        (:func:`frontline.compare.map_snapshots`).
     data_dir : path-like, optional
         Boundaries and towns (default: the folder the history was read from).
     units : bool

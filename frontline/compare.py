@@ -149,11 +149,11 @@ def axis_series(history: History, town: str = "Pokrovsk", /, *, source: str,
     Parameters
     ----------
     town : str
-        A town name (:func:`frontline.find_town`).
+        A town name (:func:`frontline.boundaries.find_town`).
     source : {"isw", "isw-weekly", "deepstate"}
         A source with polygons.
     unit : str, optional
-        A unit name (:func:`frontline.find_unit`); None for the rings only.
+        A unit name (:func:`frontline.boundaries.find_unit`); None for the rings only.
     radii_km : sequence of float
     start, end, dates, gap_policy
         As :func:`frontline.area_series`.
@@ -212,7 +212,7 @@ def held_by_date(history: History, dates: Iterable[DateLike], /, *, source: str,
     -------
     geopandas.GeoDataFrame
         ``date, snapshot, source, exact, total_km2, geometry`` (EPSG:4326): the union of
-        the preset's layers (:func:`frontline.snapshot`), as :func:`frontline.plot_pokrovsk`
+        the preset's layers (:func:`frontline.snapshot`), as :func:`frontline.viz.plot_pokrovsk`
         and :func:`frontline.plot_area_closeup` take it.
     """
     rows = []
@@ -272,7 +272,7 @@ def compare_sources(history: History,
     Parameters
     ----------
     areas : sequence of str
-        Unit names (:func:`frontline.find_unit`), each measured on its own.
+        Unit names (:func:`frontline.boundaries.find_unit`), each measured on its own.
     sources : pair of str
         Sources with polygons; each uses its default preset (``afp`` for ISW: control +
         advances + claimed; DeepStateMap's occupied area).

@@ -800,7 +800,7 @@ def _real_isw_areas(tmp):
                      "2024-08-31", "--format", "csv"])
     # ISW's own table: the three layers of AFP's preset on 2024-08-31 (data README: the
     # area tables and the polygons agree within 0.01 km²); checked against the file.
-    table = frontline.read_area_table(root / "isw" / "area_tables" / "sdspieg_daily_areas.json")
+    table = frontline.io.read_area_table(root / "isw" / "area_tables" / "sdspieg_daily_areas.json")
     day = table[table["date"] == "2024-08-31"]
     return judge_cli(result, expect=float(day["area_km2"].sum()), tol=0.01)
 

@@ -161,11 +161,60 @@ def _type_checking_names(module_name: str) -> dict:
     return names
 
 
+#: The namespaces the names not at the top level are used from, one a stage.
+STAGE_NAMESPACES = ("frontline.io", "frontline.viz", "frontline.compare",
+                    "frontline.boundaries", "frontline.sources.archive")
+
+
 def _public_api():
     import frontline
 
     for name in frontline.__all__:
         yield from _signatures(getattr(frontline, name), name)
+    for module_name in STAGE_NAMESPACES:
+        module = importlib.import_module(module_name)
+        for name in module.__all__:
+            yield from _signatures(getattr(module, name), f"{module_name}.{name}")
+
+
+def test_the_top_level_api_is_small_and_sorted():
+    import frontline
+
+    assert len(frontline.__all__) <= 32
+    assert frontline.__all__ == sorted(frontline.__all__)
+    assert len(set(frontline.__all__)) == len(frontline.__all__)
+    for name in frontline.__all__:
+        assert hasattr(frontline, name), name
+    assert {"load", "change", "monthly_gains", "History", "FrontlineError"} <= set(
+        frontline.__all__)
+
+
+def test_the_stage_namespaces_export_what_left_the_top_level():
+    import frontline
+
+    moved = {
+        "frontline.io": ["read_area_table", "read_deepstate", "read_isw_geojson",
+                         "read_isw_zip", "read_topojson"],
+        "frontline.viz": ["explore_layers", "plot_axis_series", "plot_monthly_gains",
+                          "plot_pokrovsk", "plot_source_comparison",
+                          "plot_source_difference", "plot_totals"],
+        "frontline.compare": ["axis_series", "compare_sources", "controlled_totals",
+                              "held_by_date", "map_snapshots", "reproduce_published",
+                              "source_difference", "source_differences"],
+        "frontline.boundaries": ["area_from_spec", "find_town", "find_unit", "load_towns",
+                                 "load_ukraine", "load_units"],
+        "frontline.sources.archive": ["import_paths"],
+    }
+    assert set(moved) == set(STAGE_NAMESPACES)
+    for module_name, names in moved.items():
+        module = importlib.import_module(module_name)
+        assert set(names) <= set(module.__all__), module_name
+        for name in names:
+            assert callable(getattr(module, name)), f"{module_name}.{name}"
+            assert name not in frontline.__all__
+    for package in ("frontline.io", "frontline.viz"):
+        exported = importlib.import_module(package).__all__
+        assert exported == sorted(exported), package
 
 
 def _module_apis():
@@ -202,7 +251,8 @@ def test_every_public_name_has_type_hints():
     names = {q for q, _ in functions}
     # the walk reaches functions, methods, properties and classmethods
     assert {"load", "change", "History.union", "History.sources", "History.from_frame",
-            "Change.to_frame", "plot_pokrovsk"} <= names
+            "Change.to_frame", "frontline.viz.plot_pokrovsk",
+            "frontline.io.read_isw_zip"} <= names
     problems = _check_hints(functions)
     assert not problems, "public signatures without type hints:\n" + "\n".join(problems)
 

@@ -161,7 +161,7 @@ def explore(history: History, /, dates: Iterable[DateLike] | None = None, *,
     preset : str, optional
         The layers measured; the source's default when None.
     boundaries : geopandas.GeoDataFrame, optional
-        Outlines to draw for context (e.g. ``frontline.load_units("oblast")``): the map's
+        Outlines to draw for context (e.g. ``frontline.boundaries.load_units("oblast")``): the map's
         background tiles need a network, the outlines do not.
     height : str
         CSS height of the map.

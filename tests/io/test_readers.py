@@ -51,7 +51,7 @@ def test_parse_date(name, expected):
 
 def test_isw_zip_reprojects_and_drops_z(data_dir):
     folder = data_dir / "isw/original_shapefiles_2024/2024-10-31"
-    table = frontline.read_isw_zip(
+    table = frontline.io.read_isw_zip(
         folder / "kursk_incursion_russian_advances_in_russia_october_31_2024.zip")
     assert list(table.columns) == CANONICAL_COLUMNS
     row = table.iloc[0]
@@ -213,7 +213,7 @@ def test_weekly_topojson_close_to_originals(history, date):
 
 def test_deepstate_date_is_download_date_minus_one(data_dir):
     path = data_dir / "deepstate/daily/deepstatemap_data_20241001.geojson"
-    table = frontline.read_deepstate(path)
+    table = frontline.io.read_deepstate(path)
     assert table.iloc[0].date == pd.Timestamp("2024-09-30")
     assert table.iloc[0].layer == "occupied"
     # Everything DeepState marks occupied, Crimea and pre-2022 areas included.
@@ -275,7 +275,7 @@ def test_missing_prj_inferred_as_web_mercator(tmp_path):
     with pytest.warns(frontline.FrontlineWarning,
                       match=r"cm\.zip: 'UkraineControlMapAO31OCT2024\.shp' has no CRS "
                             r"\(\.prj missing\); EPSG:3857 \(Web Mercator metres.*was assumed"):
-        table = frontline.read_isw_zip(path)
+        table = frontline.io.read_isw_zip(path)
     assert geodesic_area_km2(table.geometry.iloc[0]) == pytest.approx(
         geodesic_area_km2(square), rel=1e-6)
 
@@ -286,7 +286,7 @@ def test_missing_prj_inferred_as_lon_lat_is_said(tmp_path):
                          crs="EPSG:4326", keep_prj=False)
     with pytest.warns(frontline.FrontlineWarning,
                       match=r"cm\.zip: .*has no CRS.*EPSG:4326 \(lon/lat degrees\) was assumed"):
-        table = frontline.read_isw_zip(path)
+        table = frontline.io.read_isw_zip(path)
     assert geodesic_area_km2(table.geometry.iloc[0]) == pytest.approx(
         geodesic_area_km2(square), rel=1e-6)
 
@@ -296,7 +296,7 @@ def test_missing_prj_not_inferable(tmp_path):
                          [box(0, 0, 1000, 1000)], crs=None)
     with pytest.raises(ReadError, match=r"cm\.zip: 'UkraineControlMapAO31OCT2024\.shp' has no "
                                         r"CRS.*put ISW's \.prj beside the \.shp"):
-        frontline.read_isw_zip(path)
+        frontline.io.read_isw_zip(path)
 
 
 def test_no_date_in_name(tmp_path):
@@ -309,7 +309,7 @@ def test_no_date_in_name(tmp_path):
 def test_name_with_two_dates_is_dated_by_the_as_of_date(tmp_path):
     # An export stamp after ISW's "as of" date: the map is of the AO date, not the export's.
     path = write_isw_zip(tmp_path / "cm.zip", "UkraineControlMapAO31OCT2024_export20241105")
-    table = frontline.read_isw_zip(path)
+    table = frontline.io.read_isw_zip(path)
     assert list(table["date"]) == [pd.Timestamp("2024-10-31")]
 
 
@@ -369,7 +369,7 @@ def test_nested_zip_bundle(tmp_path):
     bundle = tmp_path / "bundle.zip"
     with zipfile.ZipFile(bundle, "w") as archive:
         archive.write(inner, "ukraine_control_map.zip")
-    table = frontline.read_isw_zip(bundle)
+    table = frontline.io.read_isw_zip(bundle)
     assert table.iloc[0].layer == "control"
     assert table.iloc[0].member == "ukraine_control_map.zip/UkraineControlMapAO31OCT2024.shp"
     assert np.isclose(geodesic_area_km2(table.iloc[0].geometry),

@@ -27,7 +27,7 @@ def toy_history():
 
 def test_layers_of_a_date_with_areas_dates_and_tooltips():
     history, days = toy_history()
-    frame = frontline.explore_layers(history, "2025-03-31", previous="2025-02-28",
+    frame = frontline.viz.explore_layers(history, "2025-03-31", previous="2025-02-28",
                                      source="deepstate")
     assert list(frame["kind"]) == ["held", "gained", "lost"]
     held = frame.iloc[0]

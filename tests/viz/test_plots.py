@@ -422,7 +422,7 @@ def _deepstate(data_dir, *map_dates):
         name = f"deepstatemap_data_{pd.Timestamp(date) + pd.Timedelta(days=1):%Y%m%d}.geojson"
         path = data_dir / "deepstate" / "daily" / name
         assert path.exists(), f"{path} is missing from FRONTLINE_DATA_DIR"
-        frames.append(frontline.read_deepstate(path))
+        frames.append(frontline.io.read_deepstate(path))
     return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs="EPSG:4326")
 
 
@@ -458,7 +458,7 @@ def test_national_change_map_on_real_deepstate(data_dir):
     assert gained["area_km2"].sum() > 500  # DeepState: several hundred km² a month
     oblasts = load_units("oblast", data_dir=data_dir)
     ax = plot_change_map(gained, lost, boundaries=oblasts,
-                         towns=frontline.load_towns(data_dir=data_dir))
+                         towns=frontline.boundaries.load_towns(data_dir=data_dir))
     assert legend_labels(ax)[:2] == ["Gained by Russia, September 2024",
                                      "Gained by Russia, October 2024"]
     west, _ = to_lonlat(ax.get_xlim()[0], np.mean(ax.get_ylim()))
@@ -467,13 +467,13 @@ def test_national_change_map_on_real_deepstate(data_dir):
     boxes = label_boxes(ax)
     assert_no_overlap(boxes)
     assert "Kyiv Oblast" in boxes and "Lviv Oblast" in boxes
-    towns = set(frontline.load_towns(data_dir=data_dir)["name"])
+    towns = set(frontline.boundaries.load_towns(data_dir=data_dir)["name"])
     assert len(towns & set(boxes)) >= 3  # crowded Donbas: the rest are left out, listed
     assert set(zoom_dropped := ax._frontline_dropped) and not set(zoom_dropped) & set(boxes)
     # a Donbas close-up: Chasiv Yar and Bakhmut (10 km apart) both labelled, apart
     fig, zoom = plt.subplots(figsize=(10, 8), layout="constrained")
     plot_change_map(gained, lost, boundaries=oblasts, ax=zoom, extent=(36.5, 47.6, 38.9, 49.3),
-                    towns=frontline.load_towns(data_dir=data_dir))
+                    towns=frontline.boundaries.load_towns(data_dir=data_dir))
     boxes = label_boxes(zoom)
     assert_no_overlap(boxes)
     assert {"Chasiv Yar", "Bakhmut", "Pokrovsk", "Myrnohrad", "Donetsk Oblast"} <= set(boxes)

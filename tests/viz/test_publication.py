@@ -329,38 +329,38 @@ def test_source_differences_side_by_side():
         "date": pd.to_datetime(["2024-10-01", "2024-10-01", "2024-10-08", "2024-10-08"]),
         "source": ["isw", "deepstate", "isw", "deepstate"],
         "total_km2": [110.0, 100.0, 121.0, 110.0]})
-    wide = frontline.source_differences(table, value="total_km2")
+    wide = frontline.compare.source_differences(table, value="total_km2")
     assert list(wide.columns) == ["name", "date", "isw_km2", "deepstate_km2",
                                   "difference_km2", "difference_pct"]
     assert list(wide["difference_km2"]) == [10.0, 11.0]
     assert list(wide["difference_pct"]) == pytest.approx([10.0, 10.0])
     assert set(wide["name"]) == {"Ukraine (national total)"}
     with pytest.raises(ValueError, match="needs two sources"):
-        frontline.source_differences(table[table["source"] == "isw"], value="total_km2")
+        frontline.compare.source_differences(table[table["source"] == "isw"], value="total_km2")
 
 
 def test_plot_totals_says_what_each_line_measures():
     history = toy_history()
     totals = pd.concat([controlled_totals(history, source="isw"),
                         controlled_totals(history, source="deepstate")], ignore_index=True)
-    ax = frontline.plot_totals(totals)
+    ax = frontline.viz.plot_totals(totals)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["DeepStateMap: occupied",
                       "ISW/CTP (polygons): control + advances + claimed"]
     assert ax.get_legend().get_title().get_text() == "source: layers measured"
     mixed = pd.concat([totals, controlled_totals(history, source="isw", preset="control")])
     with pytest.raises(ValueError, match="One line per source and measure: isw"):
-        frontline.plot_totals(mixed)
+        frontline.viz.plot_totals(mixed)
 
 
 def test_source_difference_map_on_toy_polygons():
     history = toy_history()
-    difference = frontline.source_difference(history, "2024-09-29")
+    difference = frontline.compare.source_difference(history, "2024-09-29")
     only = difference.groupby("kind")["area_km2"].sum()
     totals = difference.attrs["totals_km2"]
     assert only["isw only"] - only.get("deepstate only", 0.0) == pytest.approx(
         totals["isw"] - totals["deepstate"], abs=1e-3)
-    ax = frontline.plot_source_difference(difference)
+    ax = frontline.viz.plot_source_difference(difference)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels[0].startswith("Held by Russia per ISW/CTP (polygons) only:")
     assert ax.get_title().startswith("Where the maps disagree: ISW/CTP (polygons) vs "
@@ -377,7 +377,7 @@ def test_plot_axis_series_one_colour_per_source():
                          "unit_km2": km2 + offset, "within_10km_km2": 1.0,
                          "within_20km_km2": 50.0 + offset, "town": "Pokrovsk",
                          "distance_km": 10.0 - offset / 100})
-    area_ax, distance_ax = frontline.plot_axis_series(pd.DataFrame(rows))
+    area_ax, distance_ax = frontline.viz.plot_axis_series(pd.DataFrame(rows))
     labels = [line.get_label() for line in area_ax.get_lines()]
     assert labels == ["DeepStateMap: in Pokrovskii Raion",
                       "DeepStateMap: within 20 km of Pokrovsk",
