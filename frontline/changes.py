@@ -597,6 +597,20 @@ def snapshot(history: History, date: DateLike, *, source: str | None = None,
              on_glitch: str = "warn") -> Snapshot:
     """The total of a preset on one date, saying which snapshot produced it.
 
+    Parameters
+    ----------
+    history : History
+        The layers and area tables to measure.
+    date : date-like
+        The day asked for.
+    source, preset, gap_policy, max_gap_days, on_glitch
+        As in :func:`monthly_gains`.
+
+    Returns
+    -------
+    Snapshot
+        The total (km²), the snapshot date used, whether it is exact, and its inputs.
+
     Examples
     --------
     >>> import geopandas as gpd, pandas as pd
@@ -806,6 +820,30 @@ def monthly_gains(history: History, /, *, start: str | None = None, end: str | N
     total_start_km2, total_end_km2, net_km2, net_mi2, gained_km2, lost_km2, gained_mi2,
     lost_mi2, note``). See :func:`monthly_changes` for the arguments and the module
     docs for the method.
+
+    Parameters
+    ----------
+    history : History
+        The layers and area tables to measure.
+    start, end : str, optional
+        First and last month (``YYYY-MM``); default: every month the data covers.
+    through : date-like, optional
+        Cut the last month at this day (a partial month, ``exact=False`` if no snapshot).
+    preset : str, optional
+        What a total counts (:data:`frontline.PRESETS`); default ``afp``.
+    source : str, optional
+        One input (``isw``, ``isw-areas``, ``deepstate``, …); default every ISW input.
+    gap_policy : {"error", "previous", "interpolate", ...}
+        What to do when a month end has no snapshot (never silent).
+    max_gap_days : int
+        How far ``previous`` may reach back.
+    on_glitch : {"warn", "error", "skip"}
+        What to do when a month end falls on a flagged glitch day.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month, columns :data:`MONTHLY_COLUMNS`.
     """
     rows = []
     for period, result in monthly_changes(history, start=start, end=end, through=through,

@@ -37,7 +37,18 @@ MAX_EDGE_DEG = 0.01
 
 
 def km2_to_mi2(km2: float | np.ndarray | pd.Series) -> float | np.ndarray | pd.Series:
-    """Convert km² to mi² (1 mi² = 2.589988110336 km²)."""
+    """Convert km² to mi² (1 mi² = 2.589988110336 km²).
+
+    Parameters
+    ----------
+    km2 : float, numpy.ndarray or pandas.Series
+        Areas in square kilometres.
+
+    Returns
+    -------
+    float, numpy.ndarray or pandas.Series
+        The same areas in square miles (``km2 / KM2_PER_MI2``), of the same type.
+    """
     return km2 / KM2_PER_MI2
 
 

@@ -203,6 +203,22 @@ def monthly_by_unit(history: History, units: Units, /, *, data_dir: StrPath | No
 
     ``monthly`` takes the keywords of :func:`frontline.changes.monthly_changes`
     (``start``, ``end``, ``through``, ``preset``, ``source``, ``gap_policy``).
+
+    Parameters
+    ----------
+    history : History
+        The layers to measure (polygons on the month ends).
+    units : str, list of str or geopandas.GeoDataFrame
+        A level (``"oblast"``, ``"raion"``, …), unit names, or your own polygons.
+    data_dir : path, optional
+        Where the boundaries are; default: the folder ``history`` was loaded from.
+    **monthly
+        Keywords of :func:`frontline.changes.monthly_changes`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per unit and month: :func:`breakdown`'s columns and ``period``.
     """
     units = _as_units(units, data_dir if data_dir is not None else history)
     frames = []
