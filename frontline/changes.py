@@ -494,8 +494,10 @@ class Totals:
         """Warn when a layer's total jumps against its neighbouring days (glitches.find_jumps)."""
         rows, catalog = [], self.history.catalog
         for layer in layers:
-            held = pd.DatetimeIndex(sorted(catalog.loc[(catalog["source"] == name)
-                                                       & (catalog["layer"] == layer), "date"]))
+            held = self.history.memo(
+                ("layer dates", name, layer),
+                lambda layer=layer: pd.DatetimeIndex(sorted(catalog.loc[
+                    (catalog["source"] == name) & (catalog["layer"] == layer), "date"])))
             if date not in held:
                 continue
             i = held.get_loc(date)
