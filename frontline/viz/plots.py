@@ -264,9 +264,9 @@ def _map_box(extent):
     return _to_map_transformer().transform_bounds(*extent, densify_pts=21)
 
 
-def _set_map_extent(ax, extent) -> None:
-    """Show the lon/lat window ``extent`` in :data:`MAP_CRS`: no degree axes, a scale bar."""
-    minx, miny, maxx, maxy = _map_box(extent)
+def _bare_axes(ax, bounds) -> None:
+    """Show ``bounds`` (projected x/y) at equal scale, without ticks or axis labels."""
+    minx, miny, maxx, maxy = bounds
     ax.set_xlim(minx, maxx)
     ax.set_ylim(miny, maxy)
     ax.set_aspect("equal")
@@ -274,10 +274,16 @@ def _set_map_extent(ax, extent) -> None:
     ax.set_yticks([])
     ax.set_xlabel("")
     ax.set_ylabel("")
+
+
+def _set_map_extent(ax, extent) -> None:
+    """Show the lon/lat window ``extent`` in :data:`MAP_CRS`: no degree axes, a scale bar."""
+    box = _map_box(extent)
+    _bare_axes(ax, box)
     for spine in ax.spines.values():
         spine.set_color("0.6")
         spine.set_linewidth(0.6)
-    _scale_bar(ax, (minx, miny, maxx, maxy))
+    _scale_bar(ax, box)
 
 
 def _scale_bar(ax, box) -> None:
@@ -783,14 +789,7 @@ def _locator(ax, boundaries, layers, extent) -> None:
             _project(frame).plot(ax=inset, color=colour, linewidth=0)
     window = gpd.GeoSeries([shapely.box(*extent).segmentize(0.05)], crs="EPSG:4326")
     _project(window).boundary.plot(ax=inset, color="black", linewidth=0.9)
-    minx, miny, maxx, maxy = country.total_bounds
-    inset.set_xlim(minx, maxx)
-    inset.set_ylim(miny, maxy)
-    inset.set_aspect("equal")
-    inset.set_xticks([])
-    inset.set_yticks([])
-    inset.set_xlabel("")
-    inset.set_ylabel("")
+    _bare_axes(inset, country.total_bounds)
     inset.set_title("Ukraine: the area shown", fontsize=7)
 
 
