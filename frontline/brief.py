@@ -35,9 +35,9 @@ import numpy as np
 import pandas as pd
 
 from frontline._typing import StrPath
-from frontline.boundaries import load_towns
+from frontline.boundaries import boundaries_dir, load_towns
 from frontline.changes import change, monthly_gains
-from frontline.compare import SOURCE_NAMES, data_dir_for, day_label, map_snapshots
+from frontline.compare import SOURCE_NAMES, day_label, map_snapshots
 from frontline.errors import InvalidArgumentError, SnapshotGapError
 from frontline.geodesy import km2_to_mi2
 from frontline.history import History
@@ -261,7 +261,7 @@ def month_brief(history: History, month: str, /, *, source: str | None = None,
                            f"{shown.start:%Y-%m-%d} to {shown.end:%Y-%m-%d}), not from the "
                            "month's own figure")
         if units:
-            root = data_dir_for(history, data_dir)
+            root = boundaries_dir(history if data_dir is None else data_dir)
             oblasts = breakdown(map_change, "oblast", data_dir=root)
             outside = float(oblasts.attrs.get("outside_net_km2", 0.0))
             raions = breakdown(map_change, "raion", data_dir=root)

@@ -56,6 +56,7 @@ import pyarrow as pa
 from frontline import store
 from frontline._typing import StrPath
 from frontline.errors import FrontlineWarning, InvalidArgumentError
+from frontline.settings import ENV_CACHE
 from frontline.settings import cache_dir as user_cache_dir
 
 __all__ = [
@@ -72,7 +73,6 @@ __all__ = [
     "no_cache",
 ]
 
-ENV_CACHE = "FRONTLINE_CACHE"
 def _version() -> str:
     try:
         return metadata.version("frontline")

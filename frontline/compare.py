@@ -20,6 +20,7 @@ import shapely
 from tqdm.auto import tqdm
 
 from frontline._typing import DateLike, StrPath
+from frontline.boundaries import boundaries_dir
 from frontline.changes import change, default_preset, snapshot
 from frontline.errors import InvalidArgumentError, SnapshotGapError
 from frontline.geodesy import geodesic_area_km2, km2_to_mi2
@@ -31,7 +32,6 @@ __all__ = [
     "MapSnapshots",
     "UKRAINE_KM2",
     "axis_series",
-    "data_dir_for",
     "day_label",
     "SOURCE_NAMES",
     "compare_sources",
@@ -169,7 +169,7 @@ def axis_series(history: History, town: str = "Pokrovsk", /, *, source: str,
     from frontline.boundaries import area_from_spec
     from frontline.regions import area_series, distance_series
 
-    data_dir = data_dir_for(history, data_dir)
+    data_dir = boundaries_dir(history if data_dir is None else data_dir)
     areas = []
     if unit is not None:
         areas.append(area_from_spec(area=unit, data_dir=data_dir).assign(key="unit"))
@@ -298,7 +298,7 @@ def compare_sources(history: History,
     dates = pd.DatetimeIndex(pd.to_datetime(list(dates)))
     if len(dates) == 0:
         raise SnapshotGapError(f"{' and '.join(sources)} have no snapshot date in common.")
-    data_dir = data_dir_for(history, data_dir)
+    data_dir = boundaries_dir(history if data_dir is None else data_dir)
     units = gpd.GeoDataFrame(pd.concat([area_from_spec(area=a, data_dir=data_dir)
                                         for a in areas], ignore_index=True), crs="EPSG:4326")
     frames = []
@@ -445,17 +445,6 @@ def map_snapshots(history: History, start: DateLike, end: DateLike, *,
         f"days of both dates ({'; '.join(tried)}): raise max_offset_days or choose "
         "another month."
     )
-
-def data_dir_for(history: History, data_dir: StrPath | None = None) -> Path:
-    """The data directory for boundaries and towns: the argument, else the folder the
-    history was loaded from, else the configured one.
-    """
-    from frontline.settings import resolve_data_dir
-
-    if data_dir is None and history.root is not None:
-        return history.root
-    return resolve_data_dir(data_dir)
-
 
 def notebook_data_dir(start: StrPath | None = None) -> Path:
     """The data directory for a notebook, wherever JupyterLab was started.

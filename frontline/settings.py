@@ -7,7 +7,15 @@ from pathlib import Path
 
 from frontline.errors import DataDirError
 
+#: Every FRONTLINE_* environment variable frontline reads.
 ENV_DATA_DIR = "FRONTLINE_DATA_DIR"
+ENV_ARCGIS_URL = "FRONTLINE_ARCGIS_URL"
+ENV_ARCHIVE = "FRONTLINE_ARCHIVE"
+ENV_CACHE = "FRONTLINE_CACHE"
+ENV_DEEPSTATE_URL = "FRONTLINE_DEEPSTATE_URL"
+ENV_GITHUB_API = "FRONTLINE_GITHUB_API_URL"
+ENV_GITHUB_RAW = "FRONTLINE_GITHUB_RAW_URL"
+ENV_MIRROR = "FRONTLINE_MIRROR"
 
 HOW_TO_GET_DATA = (
     f"set {ENV_DATA_DIR} to a folder laid out like data/README.md describes "

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import click
 import pandas as pd
 
-from frontline.cli.main import cli, emit, format_option
+from frontline.cli.main import DATE, cli, emit, format_option
 from frontline.sources.arcgis import ENDPOINTS, snapshot_isw, snapshot_isw_day
 from frontline.sources.archive import (
     archive_dir,
@@ -22,18 +20,6 @@ from frontline.sources.fetch import data_target, fetch
 from frontline.sources.mirrors import RECORD, fetch_latest
 from frontline.sources.registry import GROUPS, ISW_TERMS, registry_table, select_entries
 from frontline.sources.update import update
-
-
-def _iso_day(ctx, param, value):
-    """A --date value as YYYY-MM-DD, refused up front with the option's name."""
-    if value is None:
-        return None
-    try:
-        return pd.Timestamp(dt.date.fromisoformat(str(value).strip()))
-    except ValueError as err:
-        raise click.BadParameter(f"{value!r} is not a date: use YYYY-MM-DD.",
-                                 ctx=ctx, param=param) from err
-
 
 archive_option = click.option(
     "--archive", "archive_root", type=click.Path(file_okay=False), default=None,
@@ -50,7 +36,7 @@ archive_option = click.option(
 @click.option("--latest", is_flag=True,
               help="Files newer than the registry from the public mirrors (NAMES are "
                    "groups); their sha256 is recorded on first download.")
-@click.option("--since", default=None, callback=_iso_day,
+@click.option("--since", default=None, type=DATE,
               help="With --latest: files dated from this day on (default: after the "
                    "registry's last file).")
 @format_option()
@@ -107,7 +93,7 @@ def snapshot_group():
               help="Only this layer (repeatable; default: every layer of the endpoint table).")
 @click.option("--on-empty", type=click.Choice(["error", "skip"]), default="error",
               show_default=True, help="A layer with no features: fail, or leave it out.")
-@click.option("--date", "date", default=None, callback=_iso_day,
+@click.option("--date", "date", default=None, type=DATE,
               help="ISW's map of this past day (YYYY-MM-DD), from its time-lapse and "
                    "monthly services (default: today's live layers).")
 @format_option()
@@ -138,7 +124,7 @@ def snapshot_isw_command(ctx, archive_root, layers, on_empty, date, fmt):
 
 @snapshot_group.command("deepstate")
 @archive_option
-@click.option("--date", "date", default=None, callback=_iso_day,
+@click.option("--date", "date", default=None, type=DATE,
               help="The last DeepState snapshot created on this UTC day (YYYY-MM-DD).")
 @click.option("--id", "snapshot_id", default=None,
               help="One DeepState snapshot by its id (a unix time).")

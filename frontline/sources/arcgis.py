@@ -44,6 +44,7 @@ from tqdm.auto import tqdm
 
 from frontline.errors import FetchError, InvalidArgumentError, NotFoundError, ServiceError
 from frontline.io import readers
+from frontline.settings import ENV_ARCGIS_URL
 from frontline.sources.archive import append_tables, archive_dir
 from frontline.sources.network import (
     DEFAULT_POLICY,
@@ -66,7 +67,6 @@ __all__ = ["DEFAULT_BASE_URL", "ENDPOINTS", "ENV_ARCGIS_URL", "Endpoint",
 
 log = logging.getLogger(__name__)
 
-ENV_ARCGIS_URL = "FRONTLINE_ARCGIS_URL"
 DEFAULT_BASE_URL = "https://services5.arcgis.com/SaBe5HMtmnbqSWlu/arcgis/rest/services"
 
 

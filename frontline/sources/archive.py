@@ -76,6 +76,7 @@ from frontline.errors import ArchiveError, InvalidArgumentError, ReadError
 from frontline.history import History
 from frontline.io import readers
 from frontline.io.writers import write_atomic
+from frontline.settings import ENV_ARCHIVE
 
 __all__ = [
     "ENV_ARCHIVE",
@@ -94,7 +95,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-ENV_ARCHIVE = "FRONTLINE_ARCHIVE"
 MANIFEST = "manifest.parquet"
 KEY = ["source", "date", "layer"]
 MANIFEST_COLUMNS = [

@@ -49,6 +49,7 @@ from frontline.errors import (
 )
 from frontline.geodesy import geodesic_area_km2
 from frontline.io import readers
+from frontline.settings import ENV_DEEPSTATE_URL
 from frontline.sources.archive import append_tables, archive_dir
 from frontline.sources.network import (
     DEFAULT_POLICY,
@@ -64,7 +65,6 @@ __all__ = ["ENV_DEEPSTATE_URL", "deepstate_snapshots", "occupied_layer",
 
 log = logging.getLogger(__name__)
 
-ENV_DEEPSTATE_URL = "FRONTLINE_DEEPSTATE_URL"
 
 _FIX = "check $FRONTLINE_DEEPSTATE_URL and the table in frontline/sources/services.py."
 

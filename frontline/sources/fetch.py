@@ -36,7 +36,7 @@ from tqdm.auto import tqdm
 
 from frontline.errors import FetchError
 from frontline.io.writers import write_atomic
-from frontline.settings import ENV_DATA_DIR, cache_dir, resolve_data_dir
+from frontline.settings import ENV_DATA_DIR, ENV_MIRROR, cache_dir, resolve_data_dir
 from frontline.sources.network import DEFAULT_POLICY, USER_AGENT, HttpPolicy, http_get
 from frontline.sources.registry import ISW_TERMS, Entry, select_entries
 
@@ -45,7 +45,6 @@ __all__ = ["ENV_MIRROR", "TEMP_PREFIX", "USER_AGENT", "clean_stale_temp", "ensur
 
 log = logging.getLogger(__name__)
 
-ENV_MIRROR = "FRONTLINE_MIRROR"
 
 class _Downloader:
     """A pooch downloader: local copies, or HTTP(S) with retries, counting into one bar."""

@@ -35,6 +35,7 @@ import pandas as pd
 
 from frontline.errors import FetchError, InvalidArgumentError, ServiceError
 from frontline.io.writers import write_atomic
+from frontline.settings import ENV_GITHUB_API, ENV_GITHUB_RAW
 from frontline.sources.network import DEFAULT_POLICY, http_get, json_answer, new_session
 from frontline.sources.registry import ISW_TERMS, Entry, registry
 from frontline.sources.services import MIRRORS, Mirror
@@ -43,8 +44,6 @@ __all__ = ["ENV_GITHUB_API", "ENV_GITHUB_RAW", "RECORD", "fetch_latest", "read_r
 
 log = logging.getLogger(__name__)
 
-ENV_GITHUB_API = "FRONTLINE_GITHUB_API_URL"
-ENV_GITHUB_RAW = "FRONTLINE_GITHUB_RAW_URL"
 #: Where first-seen hashes are kept, relative to the data directory.
 RECORD = ".frontline/latest.json"
 VINTAGES = "vintages"

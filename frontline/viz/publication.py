@@ -45,12 +45,12 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from frontline._typing import DateLike, StrPath
+from frontline.boundaries import boundaries_dir
 from frontline.changes import change, monthly_gains
 from frontline.compare import (
     SOURCE_NAMES,
     MapSnapshots,
     axis_series,
-    data_dir_for,
     day_label,
     held_by_date,
     map_snapshots,
@@ -431,7 +431,7 @@ def publication_charts(history: History, month: str | pd.Period, *,
                                    "month early.")
     source, end, why = bars_source(history, month, end, cut_short=through is None)
     out_dir = Path(out_dir)
-    data_dir = data_dir_for(history, data_dir)
+    data_dir = boundaries_dir(history if data_dir is None else data_dir)
     bar = tqdm(total=4, desc=f"charts {month}", unit="chart", disable=not progress)
 
     def step(label):
