@@ -52,7 +52,10 @@ def write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
     entry lost to a power cut is rebuilt, and a fsync per entry would cost more than
     reading the input again).
     """
-    write_atomic(path, data, durable=durable, clean=durable)
+    # no sweep for stale temporary files on every segment (a folder scan per write):
+    # the archive reports a killed import's leftovers (archive_orphans), the cache
+    # rebuilds what it misses
+    write_atomic(path, data, durable=durable, clean=False)
 
 
 def write_segment(path: StrPath, frame: pd.DataFrame | pa.Table, *, durable: bool = True
