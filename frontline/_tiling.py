@@ -27,6 +27,7 @@ import shapely
 
 from frontline.cache import get_cache
 from frontline.geodesy import geodesic_area_km2
+from frontline.overlay import union
 from frontline.store import decode_geometry
 
 __all__ = ["TILE_DEG", "UnitTiles", "clip_by_rects", "grid_cells", "tile", "tiled_difference"]
@@ -124,9 +125,7 @@ def tiled_difference(a: dict, b: dict) -> shapely.Geometry:
             out.append(piece)
         elif not shapely.equals_exact(piece, other, 0.0):
             out.append(shapely.difference(piece, other))
-    if not out:
-        return shapely.MultiPolygon()
-    return shapely.union_all(out)
+    return union(out)
 
 
 class UnitTiles:

@@ -73,6 +73,7 @@ from frontline.cache import cached_frame
 from frontline.errors import AreaError, DataDirError, InvalidArgumentError, UnknownUnitError
 from frontline.geodesy import geodesic_area_km2, geodesic_circle
 from frontline.history import History
+from frontline.overlay import union
 from frontline.settings import resolve_data_dir
 
 #: Where boundaries are read from: a data directory, a History (its own folder) or None
@@ -367,7 +368,7 @@ def _load_oblasts(root: Path) -> gpd.GeoDataFrame:
         iso, uk, en = OBLASTS[prefix]
         rows.append({"level": "oblast", "code": iso, "name_uk": uk, "name_en": en,
                      "oblast": en, "raion": None})
-        geoms.append(shapely.union_all(np.asarray(group.geometry.values, dtype=object)))
+        geoms.append(union(group.geometry.values))
     kyiv = root / _RAION_DIR / "kyyivska_oblast.geojson"
     if kyiv.exists():
         city = _read(kyiv, ["admin_level", "katotth"])
@@ -472,25 +473,32 @@ def load_ukraine(*, data_dir: DataDir = None) -> gpd.GeoDataFrame:
 
 
 @functools.lru_cache(maxsize=8)
-def _name_index(root: Path) -> pd.DataFrame:
+def _name_index(root: Path, level: str) -> pd.DataFrame:
+    """The names and codes of one level's units (empty for missing optional hromadas)."""
     rows = []
-    for level in LEVELS:
-        try:
-            units = _load_level(root, level)
-        except DataDirError:
-            if level == "hromada":  # hromadas are optional
-                continue
+    try:
+        units = _load_level(root, level)
+    except DataDirError:
+        if level != "hromada":  # hromadas are optional
             raise
-        for position, unit in enumerate(units.itertuples()):
-            names = [unit.name_uk, unit.name_en, *_ALIASES.get(unit.code, ())]
-            seen = set()
-            for name in names:
-                key, full, _ = _keys(name)
-                if (key, full) not in seen:
-                    seen.add((key, full))
-                    rows.append({"level": level, "position": position, "code": unit.code,
-                                 "key": key, "full": full, "label": _label(unit)})
-    return pd.DataFrame(rows)
+        units = pd.DataFrame(columns=UNIT_COLUMNS)
+    for position, unit in enumerate(units.itertuples()):
+        names = [unit.name_uk, unit.name_en, *_ALIASES.get(unit.code, ())]
+        seen = set()
+        for name in names:
+            key, full, _ = _keys(name)
+            if (key, full) not in seen:
+                seen.add((key, full))
+                rows.append({"level": level, "position": position, "code": unit.code,
+                             "key": key, "full": full, "label": _label(unit)})
+    return pd.DataFrame(rows, columns=["level", "position", "code", "key", "full", "label"])
+
+
+def _names(root: Path, levels: tuple[str, ...]) -> pd.DataFrame:
+    """The name index of ``levels``: only the levels a query can match are loaded (a
+    query naming "raion" never reads the hromadas).
+    """
+    return pd.concat([_name_index(root, level) for level in levels], ignore_index=True)
 
 
 def _label(unit) -> str:
@@ -531,17 +539,17 @@ def find_unit(query: str, *, level: str | None = None,
     if level is not None and level not in LEVELS:
         raise InvalidArgumentError(f"Unknown level {level!r}: choose one of {', '.join(LEVELS)}.")
     root = _boundaries(data_dir).resolve()
-    index = _name_index(root)
     text = str(query).strip()
+    key, full, named_level = _keys(text)
+    wanted = level or named_level
+    index = _names(root, (wanted,) if wanted else LEVELS)
     code = text.upper().replace(" ", "")
     by_code = index[(index["code"].str.upper() == code)
                     | (index["code"].str.replace("-", "").str.upper() == code)]
     if len(by_code):
         hit = by_code.iloc[0]
         return _load_level(root, hit["level"]).iloc[[hit["position"]]].reset_index(drop=True)
-    key, full, named_level = _keys(text)
-    wanted = level or named_level
-    pool = index if wanted is None else index[index["level"] == wanted]
+    pool = index
     hits = pool[pool["key"] == key] if key else pool.iloc[0:0]
     if hits.empty and key:
         # Town form for an adjective name: "Horlivka raion" for Horlivskyi raion.

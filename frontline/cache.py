@@ -176,7 +176,7 @@ class Cache:
             path.unlink(missing_ok=True)
             return None
 
-    def write(self, kind: str, key: str, frame: pd.DataFrame) -> None:
+    def write(self, kind: str, key: str, frame: pd.DataFrame | pa.Table) -> None:
         """Keep an entry (a failure to write warns and is otherwise ignored)."""
         try:
             store.write_segment(self._entry(kind, key), frame, durable=False)
@@ -198,9 +198,9 @@ class Cache:
             row["geometry"] = geometry
         return rows
 
-    def write_layers(self, key: str, frame: gpd.GeoDataFrame) -> None:
-        """Keep a file's canonical rows (see :mod:`frontline.io.readers`)."""
-        self.write("layers", key, frame)
+    def write_layers(self, key: str, rows: list[dict]) -> None:
+        """Keep a file's canonical rows (dicts, see :func:`frontline.io.readers.layer_rows`)."""
+        self.write("layers", key, store.rows_table(rows))
 
     def read_table(self, kind: str, key: str) -> pd.DataFrame | None:
         """A plain cached table (``areas`` rows or an ``index``), or None."""

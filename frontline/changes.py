@@ -88,6 +88,7 @@ from frontline.geodesy import geodesic_area_km2, km2_to_mi2
 from frontline.glitches import JUMP_DAYS, JUMP_FACTOR, find_glitches, find_jumps
 from frontline.history import History
 from frontline.layers import OPTIONAL_LAYERS, preset_layers
+from frontline.overlay import union
 
 __all__ = [
     "AGREEMENT_KM2",
@@ -673,8 +674,7 @@ def _within(geometry, totals: Totals, snap: Snapshot, layers: tuple[str, ...]):
     for index, piece in tile(geometry).items():
         if index in other:
             pieces.append(shapely.intersection(piece, other[index]))
-    pieces = [p for p in pieces if not p.is_empty]
-    return shapely.union_all(pieces) if pieces else shapely.MultiPolygon()
+    return union([p for p in pieces if not p.is_empty])
 
 
 def _layer_tiles(totals: Totals, snap: Snapshot, layer: str) -> dict:

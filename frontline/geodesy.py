@@ -67,7 +67,8 @@ def _polygon_area_m2(polygon) -> float:
     return area
 
 
-def geodesic_area_km2(geometry: shapely.Geometry | ArrayLike | None) -> float | np.ndarray:
+def geodesic_area_km2(geometry: shapely.Geometry | ArrayLike | None, *,
+                      max_edge_deg: float = MAX_EDGE_DEG) -> float | np.ndarray:
     """Geodesic area in km² of lon/lat (EPSG:4326) geometries on the WGS84 ellipsoid.
 
     Parameters
@@ -75,6 +76,9 @@ def geodesic_area_km2(geometry: shapely.Geometry | ArrayLike | None) -> float | 
     geometry : shapely geometry or array-like of geometries
         Coordinates must be longitude/latitude in degrees. Points and lines
         have zero area; ``None`` and empty geometries have zero area.
+    max_edge_deg : float
+        Edges longer than this are cut before measuring (:data:`MAX_EDGE_DEG`, the
+        convention every figure uses; a coarser cut only for bounds, as a layer's box).
 
     Returns
     -------
@@ -87,13 +91,13 @@ def geodesic_area_km2(geometry: shapely.Geometry | ArrayLike | None) -> float | 
     8217.7
     """
     if isinstance(geometry, shapely.Geometry) or geometry is None:
-        return _area_m2(_densify(geometry)) / 1e6
-    geoms = _densify(np.asarray(geometry, dtype=object))
+        return _area_m2(_densify(geometry, max_edge_deg)) / 1e6
+    geoms = _densify(np.asarray(geometry, dtype=object), max_edge_deg)
     return np.array([_area_m2(g) for g in geoms], dtype=float) / 1e6
 
 
-def _densify(geometry):
-    return shapely.segmentize(geometry, MAX_EDGE_DEG)
+def _densify(geometry, max_edge_deg: float = MAX_EDGE_DEG):
+    return shapely.segmentize(geometry, max_edge_deg)
 
 
 def _area_m2(geom) -> float:

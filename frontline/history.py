@@ -416,30 +416,19 @@ class History:
         key = self.file_keys.get(entry["file"]) if self.store is not None else None
         rows = self.store.read_layers(key) if key is not None else None
         if rows is None:
-            table = self._read_file(entry)
+            rows = self._read_file(entry)
             if key is not None:
-                self.store.write_layers(key, table)
-            rows = table[["source", "date", "layer", "geometry"]].to_dict("records")
+                self.store.write_layers(key, rows)
         for row in rows:
             self._cache[(row["source"], pd.Timestamp(row["date"]), row["layer"])] = row["geometry"]
 
-    def _read_file(self, entry: dict) -> gpd.GeoDataFrame:
-        path = Path(entry["file"])
-        reader = entry["reader"]
+    def _read_file(self, entry: dict) -> list[dict]:
+        """The canonical rows (dicts) of the file holding ``entry``."""
         with warnings.catch_warnings():
             # ISW's "Measured 3D" polygons: M is dropped on purpose (and Z after it).
             warnings.filterwarnings("ignore", message="Measured \\(M\\) geometry types")
-            if reader == "zip":
-                table = readers.read_isw_zip(path)
-            elif reader == "geojson":
-                table = readers.read_isw_geojson(path)
-            elif reader == "topojson":
-                table = readers.read_topojson(path)
-            elif reader == "deepstate":
-                table = readers.read_deepstate(path, lag_days=self.deepstate_lag)
-            else:
-                raise NotFoundError(f"{path}: geometry not in memory and no reader {reader!r}.")
-        return table
+            return readers.layer_rows(entry["file"], entry["reader"],
+                                      lag_days=self.deepstate_lag)
 
 
 def _missing_runs(dates: pd.DatetimeIndex) -> list[tuple]:

@@ -15,8 +15,10 @@ Two roles share it:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
+import json
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -29,7 +31,7 @@ import shapely
 from frontline._typing import StrPath
 from frontline.io.writers import write_atomic
 
-__all__ = ["DamagedSegment", "decode_geometry", "read_segment", "write_segment"]
+__all__ = ["DamagedSegment", "decode_geometry", "read_segment", "rows_table", "write_segment"]
 
 
 class DamagedSegment(Exception):
@@ -66,13 +68,54 @@ def write_segment(path: StrPath, frame: pd.DataFrame | pa.Table, *, durable: boo
     table) plain Parquet. ``durable``: see :func:`write_bytes`.
     """
     buffer = io.BytesIO()
-    if isinstance(frame, pa.Table):
-        pq.write_table(frame, buffer)
-    else:
-        frame.to_parquet(buffer, index=False)
+    pq.write_table(frame if isinstance(frame, pa.Table) else _arrow(frame), buffer)
     data = buffer.getvalue()
     write_bytes(Path(path), data, durable=durable)
     return hashlib.sha256(data).hexdigest()
+
+
+def _arrow(frame: pd.DataFrame) -> pa.Table:
+    """A frame as an Arrow table; a GeoDataFrame's geometry as WKB with GeoParquet
+    metadata (what ``GeoDataFrame.to_parquet`` writes, without converting the CRS to
+    PROJJSON again for every segment: segments are always EPSG:4326).
+    """
+    geometry = getattr(frame, "_geometry_column_name", None)
+    if geometry is None or geometry not in frame:
+        return pa.Table.from_pandas(pd.DataFrame(frame), preserve_index=False)
+    crs = frame.crs
+    if crs is None or crs.to_epsg() != 4326:
+        raise ValueError(f"store segments are EPSG:4326, not {crs}")
+    plain = pd.DataFrame({c: frame[c] for c in frame.columns if c != geometry})
+    return _with_geometry(pa.Table.from_pandas(plain, preserve_index=False),
+                          frame[geometry].values, geometry)
+
+
+def rows_table(rows: list[dict], geometry: str = "geometry") -> pa.Table:
+    """Row dicts (shapely geometries under ``geometry``, EPSG:4326) as a GeoParquet
+    table for :func:`write_segment`: what a GeoDataFrame of the rows would write, built
+    without one (for one-row entries, most of the cost).
+    """
+    plain = [{k: v for k, v in row.items() if k != geometry} for row in rows]
+    return _with_geometry(pa.Table.from_pylist(plain), [row[geometry] for row in rows],
+                          geometry)
+
+
+def _with_geometry(table: pa.Table, geoms, column: str) -> pa.Table:
+    wkb = pa.array(shapely.to_wkb(np.asarray(geoms, dtype=object)), pa.binary())
+    # a table of no other column has no rows either: start from the geometry then
+    table = table.append_column(column, wkb) if table.num_columns else pa.table({column: wkb})
+    return table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                          b"geo": _geo_metadata(column)})
+
+
+@functools.cache
+def _geo_metadata(column: str) -> bytes:
+    """GeoParquet 1.0 metadata of one WKB column in EPSG:4326."""
+    from pyproj import CRS
+
+    return json.dumps({"version": "1.0.0", "primary_column": column, "columns": {column: {
+        "encoding": "WKB", "geometry_types": [], "crs": CRS("EPSG:4326").to_json_dict()}}}
+    ).encode()
 
 
 def read_segment(path: StrPath, columns: Iterable[str] | None = None, *,

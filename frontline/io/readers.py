@@ -48,6 +48,7 @@ from frontline.io.validate import (
     repair_layer,
 )
 from frontline.layers import POINT_LAYERS, canonical_layer
+from frontline.overlay import union
 
 __all__ = [
     "CANONICAL_COLUMNS",
@@ -64,6 +65,8 @@ __all__ = [
     "reader_for",
     "canonical_frame",
     "classify",
+    "layer_row",
+    "layer_rows",
     "skipped",
     "SKIP_DIRS",
 ]
@@ -162,18 +165,11 @@ def date_from_name(name: str, file: Path, what: str) -> pd.Timestamp:
     return pd.Timestamp(dates[0])
 
 
-def _dissolve(geoms: np.ndarray) -> tuple[shapely.Geometry, int]:
-    """Union features into one 2D geometry; invalid ones are repaired and counted."""
-    geoms = shapely.force_2d(np.asarray(geoms, dtype=object))
-    geoms = geoms[~shapely.is_missing(geoms)]
-    invalid = ~shapely.is_valid(geoms)
-    if invalid.any():
-        geoms = geoms.copy()
-        geoms[invalid] = shapely.make_valid(geoms[invalid])
-    if len(geoms) == 0:
-        return shapely.MultiPolygon(), 0
-    merged = shapely.union_all(geoms)
-    return merged, int(invalid.sum())
+def _dissolve(geoms: np.ndarray) -> shapely.Geometry:
+    """Union valid features (after :func:`~frontline.io.validate.repair_layer`) into one
+    2D geometry (:func:`frontline.overlay.union`).
+    """
+    return union(shapely.force_2d(np.asarray(geoms, dtype=object)))
 
 
 def canonical_frame(rows: list[dict]) -> gpd.GeoDataFrame:
@@ -184,17 +180,19 @@ def canonical_frame(rows: list[dict]) -> gpd.GeoDataFrame:
 
 
 def layer_row(source: str, date: pd.Timestamp, layer_name: str, file: StrPath, member: str,
-              gdf: gpd.GeoDataFrame, *, on_invalid: str = "repair") -> dict:
-    """One canonical row: ``gdf``'s features validated (:func:`check_layer`), repaired
-    under ``on_invalid`` (:func:`~frontline.io.validate.repair_layer`) and dissolved, the
-    layer name made canonical.
+              features: gpd.GeoDataFrame | np.ndarray, *, on_invalid: str = "repair"
+              ) -> dict:
+    """One canonical row: the features (a GeoDataFrame in EPSG:4326, or an array of its
+    geometries) validated (:func:`check_layer`), repaired under ``on_invalid``
+    (:func:`~frontline.io.validate.repair_layer`) and dissolved, the layer name made
+    canonical.
     """
     layer = canonical_layer(layer_name)
-    check_layer(gdf.geometry.values, file=file, member=member,
-                polygons=layer not in POINT_LAYERS)
-    geoms, n_repaired = repair_layer(gdf.geometry.values, file=file, member=member,
-                                     layer=layer_name, on_invalid=on_invalid)
-    geometry, _ = _dissolve(geoms)
+    geoms = np.asarray(getattr(features, "geometry", features), dtype=object)
+    check_layer(geoms, file=file, member=member, polygons=layer not in POINT_LAYERS)
+    geoms, n_repaired = repair_layer(geoms, file=file, member=member, layer=layer_name,
+                                     on_invalid=on_invalid)
+    geometry = _dissolve(geoms)
     check_layer_total(geometry, file=file, member=member)
     return {
         "source": source,
@@ -203,7 +201,7 @@ def layer_row(source: str, date: pd.Timestamp, layer_name: str, file: StrPath, m
         "layer_name": layer_name,
         "file": str(file),
         "member": member,
-        "n_features": len(gdf),
+        "n_features": len(geoms),
         "n_repaired": n_repaired,
         "geometry": geometry,
     }
@@ -338,7 +336,11 @@ def read_isw_zip(path: StrPath, *, crs: CRS | str | int | None = None,
     date : optional
         Date to use when a member's name carries none.
     """
-    path = Path(path)
+    return canonical_frame(_isw_zip_rows(Path(path), crs=crs, date=date))
+
+
+def _isw_zip_rows(path: Path, *, crs: CRS | str | int | None = None,
+                  date: DateLike | None = None) -> list[dict]:
     rows = []
     for member, stem, when in zip_entries(path, date=date):
         try:
@@ -357,7 +359,7 @@ def read_isw_zip(path: StrPath, *, crs: CRS | str | int | None = None,
             gdf = gdf.set_crs(crs if crs is not None else _infer_crs(gdf, path, member))
         gdf = gdf.to_crs("EPSG:4326")
         rows.append(layer_row("isw", when, stem, path, member, gdf))
-    return canonical_frame(rows)
+    return rows
 
 
 # --------------------------------------------------------------------- GeoJSON
@@ -380,6 +382,18 @@ def _read_vector(path: Path) -> gpd.GeoDataFrame:
         raise ReadError(f"{path}: cannot read ({err}): download the file again.") from err
 
 
+def _read_geometries(path: Path) -> tuple[np.ndarray, str | None]:
+    """A vector file's geometries and CRS (as GDAL names it), without its attributes and
+    without a GeoDataFrame: for the thousands of small DeepState files that is a third
+    of the reading time.
+    """
+    try:
+        meta, _, wkb, _ = pyogrio.raw.read(gdal_path(path), columns=[], read_geometry=True)
+    except Exception as err:
+        raise ReadError(f"{path}: cannot read ({err}): download the file again.") from err
+    return shapely.from_wkb(wkb), meta.get("crs")
+
+
 def read_isw_geojson(path: StrPath, *, date: DateLike | None = None,
                      source: str = "isw") -> gpd.GeoDataFrame:
     """Read ISW layers as served by ISW's ArcGIS services (GeoJSON, optionally gzipped).
@@ -388,7 +402,11 @@ def read_isw_geojson(path: StrPath, *, date: DateLike | None = None,
     file holds several layers; otherwise the layer is the file name after its date
     (``2022-03-31_RussianAssessedAdvanceinUkraine.geojson.gz``).
     """
-    path = Path(path)
+    return canonical_frame(_isw_geojson_rows(Path(path), date=date, source=source))
+
+
+def _isw_geojson_rows(path: Path, *, date: DateLike | None = None,
+                      source: str = "isw") -> list[dict]:
     name = path.name.split(".")[0]
     when = pd.Timestamp(date) if date is not None else date_from_name(name, path, "file name")
     gdf = _read_vector(path)
@@ -399,8 +417,7 @@ def read_isw_geojson(path: StrPath, *, date: DateLike | None = None,
         groups = list(gdf.groupby("layer", sort=False))
     else:
         groups = [(layer_from_file_name(name), gdf)]
-    rows = [layer_row(source, when, str(key), path, str(key), part) for key, part in groups]
-    return canonical_frame(rows)
+    return [layer_row(source, when, str(key), path, str(key), part) for key, part in groups]
 
 
 def read_topojson(path: StrPath, *, layer: str | None = None, date: DateLike | None = None,
@@ -410,12 +427,15 @@ def read_topojson(path: StrPath, *, layer: str | None = None, date: DateLike | N
     These copies are simplified: fine for long-range and visual work, not for ±2 km²
     monthly figures, so they form their own source, ``isw-weekly``.
     """
-    path = Path(path)
+    return canonical_frame(_topojson_rows(Path(path), layer=layer, date=date, source=source))
+
+
+def _topojson_rows(path: Path, *, layer: str | None = None, date: DateLike | None = None,
+                   source: str = "isw-weekly") -> list[dict]:
     layer = layer or path.parent.name
     when = pd.Timestamp(date) if date is not None else date_from_name(path.stem, path, "file name")
-    gdf = _read_vector(path)
-    gdf = gdf.set_crs("EPSG:4326", allow_override=True)  # TopoJSON is lon/lat
-    return canonical_frame([layer_row(source, when, layer, path, "", gdf)])
+    geoms, _ = _read_geometries(path)  # TopoJSON is lon/lat, whatever GDAL says
+    return [layer_row(source, when, layer, path, "", geoms)]
 
 
 #: Days between a DeepState file's download date and the map date it stands for. 1 fits
@@ -445,13 +465,43 @@ def read_deepstate(path: StrPath, *, lag_days: int = DEEPSTATE_LAG_DAYS) -> gpd.
 
     The row is dated the day *before* the date in the name (see module docs).
     """
+    return canonical_frame(_deepstate_rows(Path(path), lag_days=lag_days))
+
+
+def _deepstate_rows(path: Path, *, lag_days: int = DEEPSTATE_LAG_DAYS) -> list[dict]:
+    geoms, crs = _read_geometries(path)
+    if crs not in (None, "EPSG:4326", "OGC:CRS84"):
+        geoms = gpd.GeoSeries(geoms, crs=crs).to_crs("EPSG:4326").values
+    return [layer_row("deepstate", deepstate_date(path, lag_days=lag_days), "occupied", path,
+                      "", geoms)]
+
+
+#: The rows of a layer file, by the reader :func:`classify` names for it.
+_ROWS = {"zip": _isw_zip_rows, "geojson": _isw_geojson_rows, "topojson": _topojson_rows}
+
+
+def layer_rows(path: StrPath, reader: str, *, lag_days: int = DEEPSTATE_LAG_DAYS
+               ) -> list[dict]:
+    """The canonical rows of one layer file as dicts (one per ``CANONICAL_COLUMNS``
+    row): what :func:`read_file` returns before it becomes a GeoDataFrame. The layer
+    cache keeps these rows; building a GeoDataFrame per file would cost more than
+    reading a DeepState file.
+
+    Parameters
+    ----------
+    path : path-like
+    reader : {"zip", "geojson", "topojson", "deepstate"}
+        As :func:`classify` names it.
+    lag_days : int
+        DeepState's lag (:func:`deepstate_date`); ignored by the other readers.
+    """
     path = Path(path)
-    gdf = _read_vector(path)
-    if gdf.crs is None:
-        gdf = gdf.set_crs("EPSG:4326")
-    row = layer_row("deepstate", deepstate_date(path, lag_days=lag_days), "occupied", path,
-                    "", gdf)
-    return canonical_frame([row])
+    if reader == "deepstate":
+        return _deepstate_rows(path, lag_days=lag_days)
+    if reader not in _ROWS:
+        raise ReadError(f"{path}: no layer reader {reader!r} (choose one of "
+                        f"{', '.join(sorted([*_ROWS, 'deepstate']))}).")
+    return _ROWS[reader](path)
 
 
 # ------------------------------------------------------------------ area tables

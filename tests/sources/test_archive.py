@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from shapely.geometry import box
 
 import frontline.sources.archive as archive
-from frontline import monthly_gains
+from frontline import monthly_gains, store
 from frontline.cli.main import cli
 from frontline.errors import ArchiveError, CopiesDisagreeWarning, InvalidArgumentError, ReadError
 from frontline.geodesy import geodesic_area_km2
@@ -175,12 +175,12 @@ def _fail_manifest(monkeypatch):
 
 
 def _fail_segment(monkeypatch):
-    real = gpd.GeoDataFrame.to_parquet
+    real = store.pq.write_table
 
-    def killed(self, path, *args, **kwargs):
-        real(self, path, *args, **kwargs)  # into frontline.store's buffer: nothing on disk yet
+    def killed(table, where, *args, **kwargs):
+        real(table, where, *args, **kwargs)  # into frontline.store's buffer: nothing on disk
         raise RuntimeError("killed while writing the segment")
-    monkeypatch.setattr(gpd.GeoDataFrame, "to_parquet", killed)
+    monkeypatch.setattr(store.pq, "write_table", killed)
 
 
 @pytest.mark.parametrize("kill", [_fail_manifest, _fail_segment],
@@ -389,16 +389,7 @@ def test_revised_area_adds_a_vintage_and_as_of_gives_the_earlier_figure(area_roo
         AUGUST_NET_KM2 + 100, abs=0.01)
 
 
-def _fail_area_segment(monkeypatch):
-    real = pd.DataFrame.to_parquet
-
-    def killed(self, path, *args, **kwargs):
-        real(self, path, *args, **kwargs)  # into frontline.store's buffer: nothing on disk yet
-        raise RuntimeError("killed while writing the segment")
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", killed)
-
-
-@pytest.mark.parametrize("kill", [_fail_manifest, _fail_area_segment],
+@pytest.mark.parametrize("kill", [_fail_manifest, _fail_segment],
                          ids=["during-manifest", "during-segment"])
 def test_killed_area_import_leaves_the_archive_readable_and_unchanged(area_root,
                                                                       revised_table,
