@@ -85,7 +85,7 @@ from frontline.errors import (
     SnapshotGapError,
 )
 from frontline.geodesy import geodesic_area_km2, km2_to_mi2
-from frontline.glitches import JUMP_DAYS, JUMP_FACTOR, find_glitches, find_jumps
+from frontline.glitches import JUMP_DAYS, JUMP_FACTOR, find_glitches, find_jumps, is_jump
 from frontline.history import History
 from frontline.layers import OPTIONAL_LAYERS, preset_layers
 from frontline.overlay import union
@@ -230,12 +230,12 @@ class Change:
     net_km2: float
     gained_km2: float
     lost_km2: float
-    gained: object = field(default=None, repr=False)
-    lost: object = field(default=None, repr=False)
     reclassified_in_km2: float = np.nan
     reclassified_out_km2: float = np.nan
-    reclassified_in: object = field(default=None, repr=False)
-    reclassified_out: object = field(default=None, repr=False)
+    #: A function returning the (gained, lost, reclassified_in, reclassified_out)
+    #: geometries, computed when first asked (the km² above may come from the cache,
+    #: which keeps no geometry); None without polygons at both ends.
+    moved: object = field(default=None, repr=False, compare=False)
     #: {layer: (start km², end km²)} of every :data:`RECLASSIFIABLE` layer held at
     #: either end (an optional layer missing at one end counts 0 there).
     layer_changes: dict = field(default_factory=dict, repr=False)
@@ -247,6 +247,26 @@ class Change:
     #: The data directory of the history measured (``History.root``; None for one built
     #: in memory): where breakdowns find the boundaries.
     data_dir: object = field(default=None, repr=False)
+
+    @property
+    def gained(self):
+        """What entered the counted layers (EPSG:4326), or None without polygons."""
+        return self.moved()[0] if self.moved is not None else None
+
+    @property
+    def lost(self):
+        """What left the counted layers (EPSG:4326), or None without polygons."""
+        return self.moved()[1] if self.moved is not None else None
+
+    @property
+    def reclassified_in(self):
+        """The part of ``gained`` an uncounted layer held at the start, or None."""
+        return self.moved()[2] if self.moved is not None else None
+
+    @property
+    def reclassified_out(self):
+        """The part of ``lost`` an uncounted layer holds at the end, or None."""
+        return self.moved()[3] if self.moved is not None else None
 
     @property
     def exact(self) -> bool:
@@ -505,6 +525,9 @@ class Totals:
             for day in held[max(i - 1, 0):i + 2]:
                 if abs((day - date).days) <= JUMP_DAYS:
                     rows.append((name, day, layer, self.history.area_km2(name, day, layer)))
+        here = {lay: a for s, d, lay, a in rows if d == date}
+        if not any(is_jump(a, here[lay]) for s, d, lay, a in rows if d != date):
+            return  # the usual case, without building find_jumps' table
         found = find_jumps(pd.DataFrame(rows, columns=["source", "date", "layer", "area_km2"]))
         for row in found[found["date"] == date].itertuples():
             other = row.area_km2 - row.jump_km2
@@ -629,16 +652,11 @@ def snapshot(history: History, date: DateLike, *, source: str | None = None,
                   on_glitch=on_glitch).snapshot(date, gap_policy)
 
 
-def _held_layers(history: History, name: str, date) -> set:
-    table = history.areas if history.is_area_source(name) else history.catalog
-    return set(table.loc[(table["source"] == name) & (table["date"] == date), "layer"])
-
-
 def _layer_changes(history: History, s: Snapshot, e: Snapshot) -> dict:
     """{layer: (start km², end km²)} for the reclassifiable layers held at either end."""
     if len(s.used) != 1 or len(e.used) != 1:
         return {}  # interpolated: no layer's own area is known
-    held = [_held_layers(history, snap.input, snap.used[0]) for snap in (s, e)]
+    held = [history.held(snap.input, snap.used[0]) for snap in (s, e)]
     out = {}
     for layer in RECLASSIFIABLE:
         if layer not in held[0] and layer not in held[1]:
@@ -655,7 +673,7 @@ def _uncounted(totals: Totals, snap: Snapshot) -> tuple[str, ...]:
     """The reclassifiable layers a polygon snapshot holds that the preset does not count."""
     (date,) = snap.used
     counted = set(totals.history.resolve_layers(snap.input, date, totals.layers))
-    held = _held_layers(totals.history, snap.input, date)
+    held = totals.history.held(snap.input, date)
     return tuple(layer for layer in RECLASSIFIABLE if layer in held and layer not in counted
                  and not (layer in ("advances", "claimed") and "advances_or_claimed" in counted))
 
@@ -692,19 +710,31 @@ def _change(totals: Totals, start, end, gap_policy: str, source) -> Change:
     if s.geometry is None or e.geometry is None:
         return Change(s, e, _combined_source(s.input, e.input), totals.preset, net, np.nan,
                       np.nan, layer_changes=layer_changes, data_dir=totals.history.root)
-    start_tiles, end_tiles = totals.tiles(s), totals.tiles(e)
-    entered = tiled_difference(end_tiles, start_tiles)
-    left = tiled_difference(start_tiles, end_tiles)
     start_other_layers, end_other_layers = _uncounted(totals, s), _uncounted(totals, e)
-    # what entered from an uncounted layer was reclassified, not gained outright
-    moved_in = _within(entered, totals, s, start_other_layers)
-    moved_out = _within(left, totals, e, end_other_layers)
+
+    @functools.cache
+    def moved() -> tuple:
+        start_tiles, end_tiles = totals.tiles(s), totals.tiles(e)
+        entered = tiled_difference(end_tiles, start_tiles)
+        left = tiled_difference(start_tiles, end_tiles)
+        # what entered from an uncounted layer was reclassified, not gained outright
+        return (entered, left, _within(entered, totals, s, start_other_layers),
+                _within(left, totals, e, end_other_layers))
+
+    def measure() -> list[float]:
+        return [float(geodesic_area_km2(g)) for g in moved()]
+
+    keys = _change_keys(totals, s, e, start_other_layers, end_other_layers)
+    store = totals.history.store
+    gained, lost, moved_in, moved_out = (
+        measure() if store is None or keys is None
+        else store.measure(("change", totals.preset, *keys), measure).tolist())
 
     @functools.cache
     def moves() -> dict:  # measured only when asked for (Change.by_layer)
         out = {}
         for layer in layer_changes:
-            held = [layer in _held_layers(totals.history, snap.input, snap.used[0])
+            held = [layer in totals.history.held(snap.input, snap.used[0])
                     for snap in (s, e)]
             a = _layer_tiles(totals, s, layer) if held[0] else {}
             b = _layer_tiles(totals, e, layer) if held[1] else {}
@@ -712,12 +742,26 @@ def _change(totals: Totals, start, end, gap_policy: str, source) -> Change:
                           float(geodesic_area_km2(tiled_difference(a, b))))
         return out
 
-    return Change(s, e, _combined_source(s.input, e.input), totals.preset, net,
-                  float(geodesic_area_km2(entered)), float(geodesic_area_km2(left)),
-                  entered, left, float(geodesic_area_km2(moved_in)),
-                  float(geodesic_area_km2(moved_out)), moved_in, moved_out,
-                  layer_changes, (start_other_layers, end_other_layers), moves,
-                  totals.history.root)
+    return Change(s, e, _combined_source(s.input, e.input), totals.preset, net, gained, lost,
+                  moved_in, moved_out, moved, layer_changes,
+                  (start_other_layers, end_other_layers), moves, totals.history.root)
+
+
+def _change_keys(totals: Totals, s: Snapshot, e: Snapshot, *uncounted: tuple) -> tuple | None:
+    """What a change's gained/lost/reclassified km² depend on: the keys of the counted
+    and the uncounted layers at both ends (None when a layer's key is unknown).
+    """
+    keys = []
+    for snap, other in zip((s, e), uncounted, strict=True):
+        (date,) = snap.used
+        counted = totals.history.resolve_layers(snap.input, date, totals.layers)
+        for group in (counted, other):
+            keys.append("+".join(str(totals.history.layer_key(snap.input, date, layer))
+                                 for layer in group))
+            if any(totals.history.layer_key(snap.input, date, layer) is None
+                   for layer in group):
+                return None
+    return tuple(keys)
 
 
 def change(history: History, start: DateLike, end: DateLike, *, source: str | None = None,

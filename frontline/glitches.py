@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["GLITCH_COLUMNS", "JUMP_DAYS", "JUMP_FACTOR", "JUMP_KM2", "JUMP_SHARE",
-           "NEIGHBOUR_DAYS", "find_glitches", "find_jumps"]
+           "NEIGHBOUR_DAYS", "find_glitches", "find_jumps", "is_jump"]
 
 #: A glitch moves a layer by more than this share of its neighbours' value ...
 JUMP_SHARE = 0.25
@@ -88,6 +88,18 @@ def find_glitches(areas: pd.DataFrame, /) -> pd.DataFrame:
     return _frame(rows)
 
 
+def is_jump(a: float, b: float) -> bool:
+    """Whether two neighbouring values (km²) are a jump: both above :data:`JUMP_KM2`, one
+    more than :data:`JUMP_FACTOR` times the other.
+
+    Examples
+    --------
+    >>> is_jump(165.79, 574713.46), is_jump(165.79, 170.0)
+    (True, False)
+    """
+    return min(a, b) > JUMP_KM2 and max(a, b) > JUMP_FACTOR * min(a, b)
+
+
 def find_jumps(areas: pd.DataFrame, /) -> pd.DataFrame:
     """The (source, date, layer) values more than :data:`JUMP_FACTOR` times a neighbour's.
 
@@ -119,9 +131,7 @@ def find_jumps(areas: pd.DataFrame, /) -> pd.DataFrame:
         for j in (i - 1, i + 1):
             if 0 <= j < len(values) and abs((dates[j] - dates[i]).days) <= JUMP_DAYS:
                 near[j] = values[j]
-        jumped = [j for j, other in near.items()
-                  if min(values[i], other) > JUMP_KM2
-                  and max(values[i], other) > JUMP_FACTOR * min(values[i], other)]
+        jumped = [j for j, other in near.items() if is_jump(values[i], other)]
         if jumped:
             j = min(jumped, key=lambda k: abs((dates[k] - dates[i]).days))
             rows.append((source, dates[i], layer, values[i], near.get(i - 1, np.nan),

@@ -173,6 +173,10 @@ class History:
         ok = [d for d, s in have.items() if _covers(s, layers)]
         return pd.DatetimeIndex(sorted(ok))
 
+    def held(self, source: str, date: DateLike) -> set[str]:
+        """The layers ``source`` holds on ``date`` (polygons or area-table rows)."""
+        return set(self._held().get((source, pd.Timestamp(date)), ()))
+
     def resolve_layers(self, source: str, date: DateLike,
                        layers: Iterable[str]) -> tuple[str, ...]:
         """Layers present on ``date`` that stand for ``layers`` (see ``advances_or_claimed``)."""

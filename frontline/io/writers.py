@@ -341,9 +341,10 @@ def atomic_path(path: StrPath, *, durable: bool = True, clean: bool = True
                 f"{path} was left as it was. Free disk space or check that the folder "
                 "is writable, then run the command again.") from err
     finally:
-        for leftover in (tmp, *tmp.parent.glob(tmp.name + "-*")):  # e.g. SQLite's -journal
-            with contextlib.suppress(FileNotFoundError):
-                leftover.unlink()
+        if tmp.exists():  # the write failed: remove it and what a driver left beside it
+            for leftover in (tmp, *tmp.parent.glob(tmp.name + "-*")):  # SQLite's -journal
+                with contextlib.suppress(FileNotFoundError):
+                    leftover.unlink()
 
 
 def clean_stale_temps(folder: StrPath, *, older_than: float = STALE_TEMP_SECONDS
