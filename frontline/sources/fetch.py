@@ -37,7 +37,13 @@ from tqdm.auto import tqdm
 from frontline.errors import FetchError
 from frontline.io.writers import clean_stale_temps, temp_folder, write_atomic
 from frontline.settings import ENV_DATA_DIR, ENV_MIRROR, cache_dir, resolve_data_dir
-from frontline.sources.network import DEFAULT_POLICY, USER_AGENT, HttpPolicy, http_get
+from frontline.sources.network import (
+    DEFAULT_POLICY,
+    USER_AGENT,
+    HttpPolicy,
+    http_get,
+    new_session,
+)
 from frontline.sources.registry import ISW_TERMS, Entry, select_entries
 
 __all__ = ["ENV_MIRROR", "TEMP_PREFIX", "USER_AGENT", "ensure_data", "fetch", "verify_file"]
@@ -242,8 +248,7 @@ def fetch(names: Iterable[str] = (), /, *, data_dir: str | os.PathLike[str] | No
     if any(entry.isw_terms for entry, _, _ in todo):
         notice(ISW_TERMS)
 
-    session = requests.Session()
-    session.headers["User-Agent"] = USER_AGENT
+    session = new_session()
     total = sum(entry.size for entry, _, _ in todo)
     with (tqdm(total=total, unit="B", unit_scale=True, desc="fetching", disable=not progress,
                file=sys.stderr) as bar, _quiet_pooch(), session):
