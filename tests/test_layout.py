@@ -356,10 +356,9 @@ def test_cli_hint_check_finds_a_missing_or_wrong_hint():
         pass
 
     @click.command()
-    @click.option("--date", default=None)
     @click.option("--days", type=click.IntRange(0), default=3)
     @click.pass_context
-    def unhinted(ctx, date: str | None, days: int):
+    def unhinted(ctx, days: int):
         pass
 
     @click.command()

@@ -34,7 +34,7 @@ import pooch
 import requests
 from tqdm.auto import tqdm
 
-from frontline.errors import FetchError
+from frontline.errors import FetchError, one_line
 from frontline.io.writers import clean_stale_temps, temp_folder, write_atomic
 from frontline.settings import ENV_DATA_DIR, ENV_MIRROR, cache_dir, resolve_data_dir
 from frontline.sources.network import (
@@ -79,10 +79,6 @@ class _Downloader:
     def _count(self, nbytes: int) -> None:
         if self.bar is not None:
             self.bar.update(nbytes)
-
-
-def _one_line(err: BaseException) -> str:
-    return " ".join(str(err).split())
 
 
 # ----------------------------------------------------------------- verification
@@ -264,7 +260,7 @@ def fetch(names: Iterable[str] = (), /, *, data_dir: str | os.PathLike[str] | No
                 if not mirror and "cannot connect" in str(err):
                     raise FetchError(
                         f"{entry.name}: {url.split('/')[2]} cannot be reached "
-                        f"({_one_line(err)}). No data and no network: offline, point "
+                        f"({one_line(err)}). No data and no network: offline, point "
                         "frontline at a local copy laid out like the data folder: "
                         f"{ENV_DATA_DIR}=../shared/data (read in place) or "
                         f"{ENV_MIRROR}=../shared/data (copied into the cache). Nothing was "
@@ -272,7 +268,7 @@ def fetch(names: Iterable[str] = (), /, *, data_dir: str | os.PathLike[str] | No
                     ) from err
                 where = f"mirror {mirror}" if mirror else "its source"
                 raise FetchError(
-                    f"{entry.name}: download from {url} failed: {_one_line(err)}. Nothing "
+                    f"{entry.name}: download from {url} failed: {one_line(err)}. Nothing "
                     f"was written to {target}. Run `frontline fetch {entry.name}` again "
                     f"later; if it keeps failing, {where} has changed: set {ENV_MIRROR} to "
                     "a copy laid out like the data folder."

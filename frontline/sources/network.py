@@ -46,7 +46,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from frontline.errors import FetchError
+from frontline.errors import FetchError, one_line
 
 __all__ = ["DEFAULT_POLICY", "RETRY_STATUS", "USER_AGENT", "Answer", "HttpPolicy",
            "http_get", "json_answer", "new_session"]
@@ -288,7 +288,7 @@ def _attempt(session: requests.Session, url: str, params, deadline: float, conne
                 raise _DeadlinePassed(f"no data within {deadline:g} s") from err
             except urllib3.exceptions.ProtocolError as err:
                 raise requests.exceptions.ChunkedEncodingError(
-                    f"the transfer was cut short ({' '.join(str(err).split())})") from err
+                    f"the transfer was cut short ({one_line(err)})") from err
             if not chunk:
                 break
             if out is not None:
@@ -354,9 +354,9 @@ def http_get(session: requests.Session, url: str, *, params: dict | None = None,
             problem = f"timed out ({err})"
             cut_by_budget = deadline < policy.deadline
         except requests.exceptions.ChunkedEncodingError as err:
-            problem, cut_by_budget = " ".join(str(err).split()), False
+            problem, cut_by_budget = one_line(err), False
         except requests.ConnectionError as err:
-            problem, cut_by_budget = f"cannot connect ({' '.join(str(err).split())})", False
+            problem, cut_by_budget = f"cannot connect ({one_line(err)})", False
         else:
             answer.attempts = attempt
             answer.seconds = time.monotonic() - start
