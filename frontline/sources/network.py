@@ -18,10 +18,11 @@ that sends its headers a byte at a time). At the deadline the caller shuts down 
 socket that worker waits on (sessions from :func:`new_session` mount an adapter that
 makes the socket reachable), so the worker ends and no thread or connection outlives the
 attempt. One step cannot be cut from another thread: resolving the host name and opening
-the connection, before the socket is handed over. A worker caught there ends when that
-step does (the connect timeout bounds it) and, finding its attempt abandoned, closes the
-connection before sending the request: it never writes anything, and nothing reads what it
-got (the body and ``sink`` are read and written by the caller's thread only).
+the connection (urllib3 hands over the socket only once it is connected, and a name
+lookup cannot be interrupted). A worker caught there ends when that step does (the
+connect timeout bounds the connection, the system's resolver the lookup) and, finding its
+attempt abandoned, closes the connection without sending the request. It never writes
+anything: the body and ``sink`` are read and written by the caller's thread only.
 """
 
 from __future__ import annotations
@@ -153,13 +154,21 @@ _WORKER = threading.local()  # the _HeaderWait of the attempt a worker thread ru
 
 
 class _WatchedConnection:
-    """Hands the socket to the worker's :class:`_HeaderWait` while the headers arrive."""
+    """Hands the socket to the worker's :class:`_HeaderWait` from the moment it is
+    connected (or taken from the pool) until the headers have arrived.
+    """
+
+    def connect(self) -> None:  # noqa: D102 - urllib3's method, watched
+        super().connect()
+        wait = getattr(_WORKER, "wait", None)
+        if wait is not None:  # one of http_get's workers: abandoned? then send nothing
+            wait.attach(self.sock)
 
     def getresponse(self):  # noqa: D102 - urllib3's method, watched
         wait = getattr(_WORKER, "wait", None)
         if wait is None:  # not one of http_get's workers
             return super().getresponse()
-        wait.attach(self.sock)
+        wait.attach(self.sock)  # a pooled connection skipped connect()
         try:
             return super().getresponse()
         finally:

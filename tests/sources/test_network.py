@@ -109,6 +109,28 @@ def test_after_a_stalled_attempt_the_retry_alone_answers(server):
     assert running_workers() == []
 
 
+def test_a_worker_still_connecting_at_the_deadline_sends_nothing(server, monkeypatch):
+    # a connection that takes 0.8 s to open (a slow name lookup, say) cannot be cut from
+    # another thread; once open, the worker finds its attempt abandoned and closes it
+    # without sending the request
+    import urllib3.util.connection
+
+    real = urllib3.util.connection.create_connection
+
+    def slow(*args, **kwargs):
+        time.sleep(0.8)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", slow)
+    server.route("/a", Reply(200, b"ok"))
+    seconds, err = timed(lambda: http_get(new_session(), f"{server.url}/a",
+                                          policy=HttpPolicy(deadline=0.3, retries=0)))
+    assert isinstance(err, FetchError) and "no complete headers within 0.3 s" in str(err)
+    assert 0.7 <= seconds < 1.3  # the caller waited for the worker to end
+    assert running_workers() == []
+    assert server.requests == []
+
+
 def test_a_permanent_429_gives_up_within_the_budget(server):
     # Retry-After asks for 1 s each time; 50 retries would take 50 s: the 2.5 s budget
     # stops it after the third attempt (a fourth wait would end past the budget).
