@@ -44,6 +44,7 @@ __all__ = [
     "CopiesDisagreeWarning",
     "GlitchError",
     "GlitchWarning",
+    "one_line",
     "short_message",
 ]
 
@@ -84,6 +85,17 @@ def short_message(text: str, *, items: int = SHOWN_ITEMS, limit: int = MESSAGE_C
     if advice:
         message += " " + advice
     return message
+
+
+def one_line(err: BaseException) -> str:
+    r"""An exception's message on one line (every run of white space made one space).
+
+    Examples
+    --------
+    >>> one_line(OSError("connection refused\n  by 127.0.0.1"))
+    'connection refused by 127.0.0.1'
+    """
+    return " ".join(str(err).split())
 
 
 class FrontlineError(Exception):

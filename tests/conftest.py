@@ -65,6 +65,17 @@ def history(data_dir):
     return frontline.load(data_dir)
 
 
+@pytest.fixture(scope="session")
+def gone_pid() -> int:
+    """The id of a process that has ended: what a killed run's temporary names carry."""
+    import subprocess
+    import sys
+
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)
+    return int(child.stdout)
+
+
 @pytest.fixture(autouse=True)
 def _close_figures():
     yield

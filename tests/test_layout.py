@@ -14,6 +14,8 @@ import inspect
 import typing
 from pathlib import Path
 
+import click
+
 PACKAGE = Path(__file__).resolve().parents[1] / "frontline"
 
 
@@ -219,7 +221,7 @@ def test_the_stage_namespaces_export_what_left_the_top_level():
 
 def _module_apis():
     """Every function and class in the ``__all__`` of every module but the CLI's (its
-    commands are click callbacks, documented by their options).
+    commands are click callbacks: :func:`_cli_callbacks` checks them).
     """
     for module_name in MODULES:
         if module_name.startswith("frontline.cli") or module_name == "frontline":
@@ -280,3 +282,94 @@ def test_hint_check_finds_a_missing_or_broken_hint():
     assert problems[0] == "unhinted: no hint on history, return"
     assert problems[1].startswith("broken: hints do not resolve (NameError")
     assert len(problems) == 2
+
+
+# ------------------------------------------------------------------ CLI callbacks
+
+
+def _cli_commands(command, path="frontline"):
+    """``(command path, click command)`` for the group and every command below it."""
+    yield path, command
+    if isinstance(command, click.Group):
+        for name, sub in sorted(command.commands.items()):
+            yield from _cli_commands(sub, f"{path} {name}")
+
+
+def _click_hint(param, value) -> str:
+    """The hint for what click hands a callback for ``param`` (``value``: what it hands
+    with nothing on the command line)."""
+    if getattr(param, "multiple", False) or param.nargs == -1:
+        return "tuple[str, ...]"
+    base = {"integer": "int", "integer range": "int", "float": "float",
+            "float range": "float", "boolean": "bool"}.get(param.type.name, "str")
+    return base if value is not None or param.required else f"{base} | None"
+
+
+def _cli_hint_problems(commands) -> list[str]:
+    """Every callback whose hints are missing or do not resolve (:func:`_check_hints`),
+    or say other than what click hands it (``ctx``: ``click.Context``; returns ``None``).
+    """
+    callbacks = [(path, c.callback) for path, c in commands if c.callback is not None]
+    problems = _check_hints(callbacks)
+    for path, command in commands:
+        if command.callback is None:
+            continue
+        given = command.make_context(path, [], resilient_parsing=True).params
+        params = {p.name: p for p in command.params}
+        signature = inspect.signature(command.callback)  # through the decorators' wrappers
+        for name, parameter in signature.parameters.items():
+            expected = ("click.Context" if name == "ctx" else
+                        _click_hint(params[name], given[name]) if name in params else None)
+            hint = parameter.annotation
+            if hint is not parameter.empty and expected is not None and hint != expected:
+                problems.append(f"{path}: {name} is {hint}, click gives {expected}")
+        if signature.return_annotation not in ("None", signature.empty):
+            problems.append(f"{path}: returns {signature.return_annotation}, not None")
+    return problems
+
+
+def test_every_cli_callback_has_type_hints():
+    from frontline.cli import cli
+
+    commands = list(_cli_commands(cli))
+    callbacks = [(path, c.callback) for path, c in commands if c.callback is not None]
+    assert len(callbacks) == len(commands) > 20
+    # every command of every module in frontline/cli, and the group itself
+    assert {"frontline", "frontline monthly", "frontline snapshot isw", "frontline charts",
+            "frontline cache status", "frontline units"} <= {p for p, _ in callbacks}
+    assert {inspect.unwrap(f).__module__ for _, f in callbacks} == {
+        m for m in MODULES if m.startswith("frontline.cli.")}
+    problems = _cli_hint_problems(commands)
+    assert not problems, "CLI callbacks without the right hints:\n" + "\n".join(problems)
+
+
+def test_cli_hint_check_finds_a_missing_or_wrong_hint():
+    @click.command()
+    @click.option("--date", default=None)
+    @click.option("--days", type=click.IntRange(0), default=3)
+    @click.option("--flag", is_flag=True)
+    @click.option("--name", "names", multiple=True)
+    @click.pass_context
+    def good(ctx: click.Context, date: str | None, days: int, flag: bool,
+             names: tuple[str, ...]) -> None:
+        pass
+
+    @click.command()
+    @click.option("--days", type=click.IntRange(0), default=3)
+    @click.pass_context
+    def unhinted(ctx, days: int):
+        pass
+
+    @click.command()
+    @click.option("--date", default=None)
+    @click.option("--days", type=click.IntRange(0), default=3)
+    @click.option("--name", "names", multiple=True)
+    @click.pass_context
+    def wrong(ctx: click.Context, date: str, days: str, names: str) -> bool:
+        return True
+
+    assert _cli_hint_problems([("good", good)]) == []
+    assert _cli_hint_problems([("unhinted", unhinted)]) == ["unhinted: no hint on ctx, return"]
+    assert _cli_hint_problems([("wrong", wrong)]) == [
+        "wrong: date is str, click gives str | None", "wrong: days is str, click gives int",
+        "wrong: names is str, click gives tuple[str, ...]", "wrong: returns bool, not None"]

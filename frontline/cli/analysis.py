@@ -24,7 +24,7 @@ from frontline.cli.main import (
     get_history,
     write_polygon_file,
 )
-from frontline.cli.regions import region_options
+from frontline.cli.regions import RegionSpec, region_options
 from frontline.exports import SLIVER_KM2, change_polygons
 from frontline.history import SOURCES
 from frontline.io.writers import file_format, write_atomic
@@ -71,7 +71,9 @@ def analysis_options(func: Callable) -> Callable:
 @region_options
 @format_option()
 @click.pass_context
-def areas(ctx, sources, layers, on, start, end, region, fmt):
+def areas(ctx: click.Context, sources: tuple[str, ...], layers: tuple[str, ...],
+          on: str | None, start: str | None, end: str | None, region: RegionSpec | None,
+          fmt: str) -> None:
     """Geodesic area of every layer on every date: one row per (date, source, layer).
 
     With --area/--by/--near: the controlled area inside each area, one row per date.
@@ -104,8 +106,10 @@ def areas(ctx, sources, layers, on, start, end, region, fmt):
 @region_options
 @format_option(polygons=True)
 @click.pass_context
-def change_command(ctx, start, end, source, preset, gap_policy, max_gap_days, on_glitch,
-                   polygons, min_area_km2, region, fmt):
+def change_command(ctx: click.Context, start: str, end: str, source: str | None,
+                   preset: str | None, gap_policy: str, max_gap_days: int, on_glitch: str,
+                   polygons: str | None, min_area_km2: float, region: RegionSpec | None,
+                   fmt: str) -> None:
     """Compare two dates: totals, net change, gross gained and gross lost.
 
     With --output FILE.geojson (or .gpkg) or --polygons FILE: the territory gained and
@@ -141,8 +145,9 @@ def change_command(ctx, start, end, source, preset, gap_policy, max_gap_days, on
 @region_options
 @format_option()
 @click.pass_context
-def monthly(ctx, start, end, through, source, preset, gap_policy, max_gap_days, on_glitch,
-            region, fmt):
+def monthly(ctx: click.Context, start: str | None, end: str | None, through: str | None,
+            source: str | None, preset: str | None, gap_policy: str, max_gap_days: int,
+            on_glitch: str, region: RegionSpec | None, fmt: str) -> None:
     """The monthly table: net, gained and lost km²/mi², with the snapshots used.
 
     A month's figure is total(last day) − total(last day of the previous month).
@@ -178,8 +183,9 @@ def monthly(ctx, start, end, through, source, preset, gap_policy, max_gap_days, 
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
               help="Write to this file (.md or .json; atomically) instead of stdout.")
 @click.pass_context
-def brief_command(ctx, month, since, source, preset, gap_policy, max_offset_days, fmt,
-                  output):
+def brief_command(ctx: click.Context, month: str, since: str | None, source: str | None,
+                  preset: str | None, gap_policy: str, max_offset_days: int, fmt: str,
+                  output: str | None) -> None:
     """The month in a short sourced paragraph, with the tables behind every number.
 
     Net and gross km² and mi², the month's rank among all months since the data begins,
@@ -215,7 +221,7 @@ def brief_command(ctx, month, since, source, preset, gap_policy, max_offset_days
               help="Only this source (repeatable). Default: all.")
 @format_option()
 @click.pass_context
-def coverage(ctx, sources, fmt):
+def coverage(ctx: click.Context, sources: tuple[str, ...], fmt: str) -> None:
     """What the data holds: per source and layer, first and last date, dates, gaps, glitches.
 
     Example: frontline coverage --source isw-areas --format markdown
@@ -234,7 +240,7 @@ def coverage(ctx, sources, fmt):
               help="Only this source (repeatable). Default: all.")
 @format_option()
 @click.pass_context
-def check(ctx, data, sources, fmt):
+def check(ctx: click.Context, data: str | None, sources: tuple[str, ...], fmt: str) -> None:
     """Check a data directory: every problem found, one line each; exit code 1 if any.
 
     Reads every file (invalid geometry types, CRS, null layers, bad area-table rows),
@@ -264,8 +270,9 @@ def check(ctx, data, sources, fmt):
                    "the boundaries).")
 @format_option()
 @click.pass_context
-def total_command(ctx, on, source, preset, gap_policy, max_gap_days, on_glitch, baseline,
-                  share, fmt):
+def total_command(ctx: click.Context, on: str, source: str | None, preset: str | None,
+                  gap_policy: str, max_gap_days: int, on_glitch: str, baseline: str,
+                  share: bool, fmt: str) -> None:
     """The area held on one day: km², mi², share of Ukraine, taken since the invasion.
 
     The share's denominator is Ukraine within its internationally recognised borders,
@@ -289,8 +296,9 @@ def total_command(ctx, on, source, preset, gap_policy, max_gap_days, on_glitch, 
 @analysis_options
 @format_option()
 @click.pass_context
-def layer_changes_command(ctx, start, end, source, preset, gap_policy, max_gap_days,
-                          on_glitch, fmt):
+def layer_changes_command(ctx: click.Context, start: str, end: str, source: str | None,
+                          preset: str | None, gap_policy: str, max_gap_days: int,
+                          on_glitch: str, fmt: str) -> None:
     """What each ISW area layer did between two dates: one row per layer.
 
     start_km2, end_km2, change_km2 (polygons or the area table) and, with polygons at

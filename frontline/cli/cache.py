@@ -9,7 +9,7 @@ from frontline.cli.main import cli, emit, format_option
 
 
 @cli.group("cache")
-def cache_group():
+def cache_group() -> None:
     """The layer cache: parsed layers and measures kept between runs.
 
     It lives in $FRONTLINE_CACHE, else the user cache folder; FRONTLINE_CACHE=off or
@@ -21,7 +21,7 @@ def cache_group():
 
 @cache_group.command("status")
 @format_option()
-def cache_status_command(fmt):
+def cache_status_command(fmt: str) -> None:
     """Where the cache is and what it holds (entries and MB per kind).
 
     Example: frontline cache status
@@ -35,7 +35,7 @@ def cache_status_command(fmt):
 
 
 @cache_group.command("clear")
-def cache_clear_command():
+def cache_clear_command() -> None:
     """Delete every cache entry (the next run reads the input files again).
 
     Example: frontline cache clear

@@ -23,7 +23,8 @@ _SOURCES = ["isw", "isw-areas", "deepstate"]
               help="How far before a month end an ISW polygon map may be to stand for it "
                    "on the map; else DeepStateMap's map is used.")
 @click.pass_context
-def charts(ctx, month, through, out_dir, max_offset_days):
+def charts(ctx: click.Context, month: str, through: str | None, out_dir: str,
+           max_offset_days: int) -> None:
     """Write the month's publication charts: bars, gains map, Pokrovsk close-up.
 
     PNG and SVG of each chart, the CSV behind it and notes_<month>.md; prints the paths

@@ -41,7 +41,8 @@ archive_option = click.option(
                    "registry's last file).")
 @format_option()
 @click.pass_context
-def fetch_command(ctx, names, list_only, mirror, latest, since, fmt):
+def fetch_command(ctx: click.Context, names: tuple[str, ...], list_only: bool,
+                  mirror: str | None, latest: bool, since: str | None, fmt: str) -> None:
     """Download the public inputs frontline knows into the data directory.
 
     NAMES are groups, files or folders of the registry; none means everything. Groups:
@@ -82,7 +83,7 @@ def fetch_command(ctx, names, list_only, mirror, latest, since, fmt):
 
 
 @cli.group("snapshot")
-def snapshot_group():
+def snapshot_group() -> None:
     """Take live snapshots of published layers into the archive."""
 
 
@@ -98,7 +99,9 @@ def snapshot_group():
                    "monthly services (default: today's live layers).")
 @format_option()
 @click.pass_context
-def snapshot_isw_command(ctx, archive_root, layers, on_empty, date, fmt):
+def snapshot_isw_command(ctx: click.Context, archive_root: str | None,
+                         layers: tuple[str, ...], on_empty: str, date: str | None,
+                         fmt: str) -> None:
     """Store ISW's public ArcGIS layers (today's, or a past day's) in the archive.
 
     Every feature of each layer is read (page by page, EPSG:4326 GeoJSON) and stored
@@ -129,7 +132,8 @@ def snapshot_isw_command(ctx, archive_root, layers, on_empty, date, fmt):
 @click.option("--id", "snapshot_id", default=None,
               help="One DeepState snapshot by its id (a unix time).")
 @format_option()
-def snapshot_deepstate_command(archive_root, date, snapshot_id, fmt):
+def snapshot_deepstate_command(archive_root: str | None, date: str | None,
+                               snapshot_id: str | None, fmt: str) -> None:
     """Store DeepStateMap's latest map (or a day's, or one snapshot's) in the archive.
 
     The occupied classes (Occupied, Occupied Crimea, CADR and CALR) are unioned as the
@@ -147,7 +151,7 @@ def snapshot_deepstate_command(archive_root, date, snapshot_id, fmt):
 @cli.command("update")
 @archive_option
 @click.pass_context
-def update_command(ctx, archive_root):
+def update_command(ctx: click.Context, archive_root: str | None) -> None:
     """Add today's ISW and DeepState snapshots and the mirrors' newer files to the archive.
 
     One command to run every day (cron): `frontline snapshot isw`, `frontline snapshot
@@ -170,7 +174,8 @@ def update_command(ctx, archive_root):
 @archive_option
 @format_option()
 @click.pass_context
-def import_command(ctx, paths, archive_root, fmt):
+def import_command(ctx: click.Context, paths: tuple[str, ...], archive_root: str | None,
+                   fmt: str) -> None:
     """Add ISW zips (nested bundles too), GeoJSON, TopoJSON, DeepState files or area tables
     to the archive.
 
@@ -187,7 +192,7 @@ def import_command(ctx, paths, archive_root, fmt):
 
 
 @cli.group("archive")
-def archive_group():
+def archive_group() -> None:
     """Inspect the local archive of dated layers and their vintages."""
 
 
@@ -202,7 +207,8 @@ _SHOW = ("all", "summary", "dates", "gaps", "vintages")
 @click.option("--as-of", "as_of", default=None,
               help="Which vintage analyses would use as of this date or time (UTC).")
 @format_option()
-def archive_status_command(archive_root, show, as_of, fmt):
+def archive_status_command(archive_root: str | None, show: str, as_of: str | None,
+                           fmt: str) -> None:
     """List the archive's dates, gaps, vintages, and the vintage analyses use by default.
 
     Analyses use the latest vintage of each (source, date, layer); pin them to an earlier

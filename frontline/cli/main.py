@@ -112,7 +112,8 @@ class _Group(click.Group):
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars or logs.")
 @click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
 @click.pass_context
-def cli(ctx, data_dir, archive, as_of, deepstate_lag, no_cache, verbose, quiet, debug):
+def cli(ctx: click.Context, data_dir: str | None, archive: str | None, as_of: str | None,
+        deepstate_lag: int, no_cache: bool, verbose: int, quiet: bool, debug: bool) -> None:
     """Measure territorial change in Ukraine from ISW/CTP and DeepStateMap polygons.
 
     Data: ISW and AEI's Critical Threats Project; DeepStateMap. frontline never ships

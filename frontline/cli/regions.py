@@ -109,7 +109,7 @@ def region_options(func: Callable) -> Callable:
               help="Only units inside this area (a unit name or code; repeatable).")
 @format_option(polygons=True)
 @click.pass_context
-def units_command(ctx, level, area, fmt):
+def units_command(ctx: click.Context, level: str | None, area: tuple[str, ...], fmt: str) -> None:
     """List administrative units: code, names and geodesic land area (area_km2).
 
     Raions and oblasts cover Ukraine (no Sevastopol in the OSM data); hromadas exist
@@ -146,7 +146,9 @@ def units_command(ctx, level, area, fmt):
               show_default=True, help="A --date without snapshot: fail or use the previous.")
 @format_option()
 @click.pass_context
-def distance_command(ctx, town, source, preset, start, end, dates, gap_policy, fmt):
+def distance_command(ctx: click.Context, town: str, source: str, preset: str | None,
+                     start: str | None, end: str | None, dates: tuple[str, ...],
+                     gap_policy: str, fmt: str) -> None:
     """Shortest geodesic distance from a town to the controlled area, one row per date.
 
     0 when the town is inside the controlled area.

@@ -4,9 +4,12 @@ Every file frontline writes goes through :func:`write_atomic` (bytes or text) or
 :func:`atomic_path` (a writer that needs a path, e.g. GeoPackage): the data is written
 to a temporary ``.<name>.<random>.part<suffix>`` file in the target's folder, flushed to disk
 (``fsync``), renamed over the target, and the folder itself is synced, so a crash leaves
-either the old file or the new one, never half of one. Temporary files left by a run that
-was killed are removed by the next write into that folder once they are older than
-:data:`STALE_TEMP_SECONDS` (a younger one may belong to a run still writing) and logged.
+either the old file or the new one, never half of one. Work that writes several files
+before moving them into place does so in a :func:`temp_folder` (``<prefix><pid>-<random>``).
+:func:`clean_stale_temps` is the one sweeper of what killed runs leave: the next write into
+a folder removes atomic writes' files older than :data:`STALE_TEMP_SECONDS` (a younger one
+may belong to a run still writing); ``fetch`` and the chart set remove their temporary
+folders whose process is gone. Each removal is logged.
 
 Numbers in tables are rounded (:func:`round_table`): columns measured in km², mi², km or
 mi to :data:`DECIMALS` decimals (0.01 km² is one hectare), percentages to
@@ -22,6 +25,8 @@ import logging
 import os
 import re
 import secrets
+import shutil
+import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -53,6 +58,7 @@ __all__ = [
     "format_table",
     "reader_columns",
     "round_table",
+    "temp_folder",
     "write_atomic",
     "write_polygons",
     "write_table",
@@ -347,31 +353,115 @@ def atomic_path(path: StrPath, *, durable: bool = True, clean: bool = True
                     leftover.unlink()
 
 
-def clean_stale_temps(folder: StrPath, *, older_than: float = STALE_TEMP_SECONDS
-                      ) -> list[Path]:
-    """Remove the temporary files interrupted writes left in ``folder``; return them.
+@contextlib.contextmanager
+def temp_folder(parent: StrPath, prefix: str) -> Iterator[Path]:
+    """A temporary folder ``<prefix><pid>-<random>`` inside ``parent``, removed when the
+    block ends (whether it raises or not).
 
-    Only frontline's own ``.<name>.<12 hex>.part[<suffix>]`` files older than ``older_than``
-    seconds are touched (a younger one may belong to a run still writing); each removal
-    is logged on stderr.
+    For work that writes several files before moving them into place (a download and its
+    checks, the month's chart set): the process id in the name lets
+    :func:`clean_stale_temps` tell a killed run's folder from one another run is still
+    writing.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> with temp_folder(root, ".frontline-demo-") as tmp:
+    ...     tmp.name.startswith(f".frontline-demo-{os.getpid()}-")
+    True
+    >>> list(root.iterdir())
+    []
     """
-    removed = []
+    folder = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def clean_stale_temps(folder: StrPath, *, prefix: str | None = None,
+                      recursive: bool = False, older_than: float = STALE_TEMP_SECONDS
+                      ) -> list[Path]:
+    """Remove what interrupted runs left in ``folder``; return the paths removed.
+
+    Only frontline's own temporary names are touched: with ``prefix=None`` the files of
+    :func:`atomic_path` (``.<name>.<12 hex>.part[<suffix>]``), else files or folders whose
+    name starts with ``prefix`` (those :func:`temp_folder` makes). One is stale when
+    nothing can still be writing it: a name carrying a process id (``<prefix><pid>-...``)
+    when that process is gone, any other when it has not changed for ``older_than``
+    seconds. Each removal is logged (a warning naming the path).
+
+    Parameters
+    ----------
+    folder : path-like
+        Where to look; nothing happens if it is not a folder.
+    prefix : str, optional
+        The names to sweep (e.g. ``".frontline-fetch-"``); default: atomic writes' files.
+    recursive : bool
+        Look in every folder below ``folder`` too.
+    older_than : float
+        Seconds after which a temporary without a process id is taken as abandoned.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The paths removed, in name order.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> (root / ".frontline-demo-999999999-abc").mkdir()  # no such process
+    >>> [p.name for p in clean_stale_temps(root, prefix=".frontline-demo-")]
+    ['.frontline-demo-999999999-abc']
+    """
     folder = Path(folder)
     if not folder.is_dir():
-        return removed
+        return []
+    if prefix is None:
+        candidates = (p for p in (folder.rglob("*") if recursive else folder.iterdir())
+                      if _TEMP.match(p.name))
+    else:
+        candidates = folder.rglob(f"{prefix}*") if recursive else folder.glob(f"{prefix}*")
+    removed = []
     now = time.time()
-    for candidate in folder.iterdir():
-        if not _TEMP.match(candidate.name) or not candidate.is_file():
-            continue
+    for path in sorted(candidates):
+        if any(parent in removed for parent in path.parents):
+            continue  # inside a folder already removed
         try:
-            if now - candidate.stat().st_mtime < older_than:
+            if not _abandoned(path, prefix, now - older_than):
                 continue
-            candidate.unlink()
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
         except OSError:  # gone meanwhile, or not ours to remove: leave it
             continue
-        log.warning("removed %s, left by an interrupted write", candidate)
-        removed.append(candidate)
+        log.warning("removed %s, left by an interrupted write", path)
+        removed.append(path)
     return removed
+
+
+def _abandoned(path: Path, prefix: str | None, changed_before: float) -> bool:
+    """Whether nothing can still be writing the temporary ``path`` (see clean_stale_temps)."""
+    if prefix is not None:
+        pid, dash, _ = path.name[len(prefix):].partition("-")
+        if dash and pid.isdigit():
+            return not _process_alive(int(pid))
+    return path.lstat().st_mtime <= changed_before
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    except OverflowError:  # not a process id this system can have
+        return False
+    return True
 
 
 def _fsync_file(path: Path) -> None:

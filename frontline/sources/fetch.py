@@ -6,7 +6,8 @@ Downloads go through :func:`pooch.retrieve` and :func:`frontline.sources.network
 (an overall deadline per request, a bounded retry budget): each file is written to a temporary name
 beside its target (in a ``.frontline-fetch-<pid>-*`` folder), its sha256 is checked, and
 only then is it moved into place, so a failed download leaves nothing behind; what a killed
-run leaves is removed, and logged, by the next :func:`fetch` (:func:`clean_stale_temp`).
+run leaves is removed, and logged, by the next :func:`fetch`
+(:func:`frontline.io.writers.clean_stale_temps`).
 Files already present are verified (sha256), not downloaded again; a present file whose
 hash is wrong is replaced.
 
@@ -24,7 +25,6 @@ import logging
 import os
 import shutil
 import sys
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from urllib.parse import quote
@@ -34,14 +34,19 @@ import pooch
 import requests
 from tqdm.auto import tqdm
 
-from frontline.errors import FetchError
-from frontline.io.writers import write_atomic
+from frontline.errors import FetchError, one_line
+from frontline.io.writers import clean_stale_temps, temp_folder, write_atomic
 from frontline.settings import ENV_DATA_DIR, ENV_MIRROR, cache_dir, resolve_data_dir
-from frontline.sources.network import DEFAULT_POLICY, USER_AGENT, HttpPolicy, http_get
+from frontline.sources.network import (
+    DEFAULT_POLICY,
+    USER_AGENT,
+    HttpPolicy,
+    http_get,
+    new_session,
+)
 from frontline.sources.registry import ISW_TERMS, Entry, select_entries
 
-__all__ = ["ENV_MIRROR", "TEMP_PREFIX", "USER_AGENT", "clean_stale_temp", "ensure_data", "fetch",
-           "verify_file"]
+__all__ = ["ENV_MIRROR", "TEMP_PREFIX", "USER_AGENT", "ensure_data", "fetch", "verify_file"]
 
 log = logging.getLogger(__name__)
 
@@ -74,10 +79,6 @@ class _Downloader:
     def _count(self, nbytes: int) -> None:
         if self.bar is not None:
             self.bar.update(nbytes)
-
-
-def _one_line(err: BaseException) -> str:
-    return " ".join(str(err).split())
 
 
 # ----------------------------------------------------------------- verification
@@ -145,73 +146,19 @@ def _quiet_pooch():
         logger.setLevel(level)
 
 
-#: Every temporary file or folder :func:`fetch` makes in a data directory starts with this,
-#: then the process id: ``.frontline-fetch-<pid>-<random>``. One left by a run that was
-#: killed (its process is gone) is removed by the next :func:`fetch`, which says so.
+#: Every temporary folder :func:`fetch` makes in a data directory starts with this, then
+#: the process id: ``.frontline-fetch-<pid>-<random>``
+#: (:func:`frontline.io.writers.temp_folder`). One left by a run that was killed (its
+#: process is gone) is removed by the next :func:`fetch`, which says so
+#: (:func:`frontline.io.writers.clean_stale_temps`).
 TEMP_PREFIX = ".frontline-fetch-"
-
-
-def _temp_dir(parent: Path) -> tempfile.TemporaryDirectory:
-    return tempfile.TemporaryDirectory(dir=parent, prefix=f"{TEMP_PREFIX}{os.getpid()}-")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process
-        return True
-    return True
-
-
-def clean_stale_temp(data_dir: str | os.PathLike[str], /) -> list[Path]:
-    """Remove the temporary files of killed :func:`fetch` runs from a data directory.
-
-    Only names of frontline's own pattern (:data:`TEMP_PREFIX`) whose process is gone are
-    removed; each removal is logged (a warning naming the path).
-
-    Parameters
-    ----------
-    data_dir : path-like
-        The data directory :func:`fetch` writes to.
-
-    Returns
-    -------
-    list of pathlib.Path
-        The paths removed.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> root = pathlib.Path(tempfile.mkdtemp())
-    >>> (root / ".frontline-fetch-999999999-abc").mkdir()
-    >>> [p.name for p in clean_stale_temp(root)]
-    ['.frontline-fetch-999999999-abc']
-    """
-    root = Path(data_dir)
-    removed = []
-    if not root.is_dir():
-        return removed
-    for path in sorted(root.rglob(f"{TEMP_PREFIX}*")):
-        pid = path.name[len(TEMP_PREFIX):].split("-", 1)[0]
-        if not path.exists() or (pid.isdigit() and _alive(int(pid))):
-            continue  # inside one already removed, or a fetch still running
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            path.unlink(missing_ok=True)
-        log.warning("Removed %s: a temporary download left by a fetch that was killed.",
-                    path)
-        removed.append(path)
-    return removed
 
 
 def _download(entry: Entry, target: Path, url: str, sha: str, transform: str,
               downloader: _Downloader) -> None:
     # pooch writes its own temporary file beside its output: keep both inside a folder of
     # frontline's naming (TEMP_PREFIX), so what a killed run leaves is recognised later.
-    with _temp_dir(target.parent) as tmp:
+    with temp_folder(target.parent, TEMP_PREFIX) as tmp:
         if not transform:
             raw = pooch.retrieve(url, known_hash=f"sha256:{sha}", fname=target.name,
                                  path=tmp, downloader=downloader)
@@ -278,7 +225,7 @@ def fetch(names: Iterable[str] = (), /, *, data_dir: str | os.PathLike[str] | No
     mirror = mirror if mirror is not None else (os.environ.get(ENV_MIRROR) or None)
     dest = data_target(data_dir)
     notice = notice or (lambda text: print(text, file=sys.stderr))
-    clean_stale_temp(dest)
+    clean_stale_temps(dest, prefix=TEMP_PREFIX, recursive=True)
 
     rows, todo = [], []
     for entry in chosen:
@@ -297,8 +244,7 @@ def fetch(names: Iterable[str] = (), /, *, data_dir: str | os.PathLike[str] | No
     if any(entry.isw_terms for entry, _, _ in todo):
         notice(ISW_TERMS)
 
-    session = requests.Session()
-    session.headers["User-Agent"] = USER_AGENT
+    session = new_session()
     total = sum(entry.size for entry, _, _ in todo)
     with (tqdm(total=total, unit="B", unit_scale=True, desc="fetching", disable=not progress,
                file=sys.stderr) as bar, _quiet_pooch(), session):
@@ -314,7 +260,7 @@ def fetch(names: Iterable[str] = (), /, *, data_dir: str | os.PathLike[str] | No
                 if not mirror and "cannot connect" in str(err):
                     raise FetchError(
                         f"{entry.name}: {url.split('/')[2]} cannot be reached "
-                        f"({_one_line(err)}). No data and no network: offline, point "
+                        f"({one_line(err)}). No data and no network: offline, point "
                         "frontline at a local copy laid out like the data folder: "
                         f"{ENV_DATA_DIR}=../shared/data (read in place) or "
                         f"{ENV_MIRROR}=../shared/data (copied into the cache). Nothing was "
@@ -322,7 +268,7 @@ def fetch(names: Iterable[str] = (), /, *, data_dir: str | os.PathLike[str] | No
                     ) from err
                 where = f"mirror {mirror}" if mirror else "its source"
                 raise FetchError(
-                    f"{entry.name}: download from {url} failed: {_one_line(err)}. Nothing "
+                    f"{entry.name}: download from {url} failed: {one_line(err)}. Nothing "
                     f"was written to {target}. Run `frontline fetch {entry.name}` again "
                     f"later; if it keeps failing, {where} has changed: set {ENV_MIRROR} to "
                     "a copy laid out like the data folder."

@@ -12,6 +12,17 @@ budget is not started. When frontline gives up, the :class:`~frontline.errors.Fe
 says after how many seconds and attempts, and what the last attempt got.
 
 Other HTTP statuses (404, 403...) are returned to the caller, which knows what they mean.
+
+The headers are awaited in a worker thread (socket timeouts bound each read, not a server
+that sends its headers a byte at a time). At the deadline the caller shuts down the
+socket that worker waits on (sessions from :func:`new_session` mount an adapter that
+makes the socket reachable), so the worker ends and no thread or connection outlives the
+attempt. One step cannot be cut from another thread: resolving the host name and opening
+the connection (urllib3 hands over the socket only once it is connected, and a name
+lookup cannot be interrupted). A worker caught there ends when that step does (the
+connect timeout bounds the connection, the system's resolver the lookup) and, finding its
+attempt abandoned, closes the connection without sending the request. It never writes
+anything: the body and ``sink`` are read and written by the caller's thread only.
 """
 
 from __future__ import annotations
@@ -22,6 +33,7 @@ import json
 import logging
 import os
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -31,8 +43,11 @@ from typing import Any
 
 import requests
 import urllib3
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from frontline.errors import FetchError
+from frontline.errors import FetchError, one_line
 
 __all__ = ["DEFAULT_POLICY", "RETRY_STATUS", "USER_AGENT", "Answer", "HttpPolicy",
            "http_get", "json_answer", "new_session"]
@@ -100,15 +115,110 @@ class Answer:
         return str(self.headers.get("content-type", "")).lower()
 
 
-def new_session() -> requests.Session:
-    """A requests session with frontline's User-Agent."""
-    session = requests.Session()
-    session.headers["User-Agent"] = USER_AGENT
-    return session
+#: Seconds the caller waits for a worker whose socket it shut down to end.
+_WORKER_EXIT = 1.0
 
 
 class _DeadlinePassed(Exception):
     """One attempt ran out of time."""
+
+
+class _HeaderWait:
+    """The socket a worker waits on for headers, so the caller can cut it at the deadline."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sock: socket.socket | None = None
+        self.abandoned = False
+
+    def attach(self, sock: socket.socket | None) -> None:
+        with self._lock:
+            if self.abandoned:  # the deadline passed while connecting: send nothing
+                raise _DeadlinePassed("the attempt was abandoned at its deadline")
+            self._sock = sock
+
+    def detach(self) -> None:
+        with self._lock:
+            self._sock = None
+
+    def abandon(self) -> None:
+        """Mark the attempt given up and wake the worker's blocked read (its socket shut)."""
+        with self._lock:
+            self.abandoned = True
+            if self._sock is not None:
+                with contextlib.suppress(OSError):
+                    self._sock.shutdown(socket.SHUT_RDWR)
+
+
+_WORKER = threading.local()  # the _HeaderWait of the attempt a worker thread runs
+
+
+class _WatchedConnection:
+    """Hands the socket to the worker's :class:`_HeaderWait` from the moment it is
+    connected (or taken from the pool) until the headers have arrived.
+    """
+
+    def connect(self) -> None:  # noqa: D102 - urllib3's method, watched
+        super().connect()
+        wait = getattr(_WORKER, "wait", None)
+        if wait is not None:  # one of http_get's workers: abandoned? then send nothing
+            wait.attach(self.sock)
+
+    def getresponse(self):  # noqa: D102 - urllib3's method, watched
+        wait = getattr(_WORKER, "wait", None)
+        if wait is None:  # not one of http_get's workers
+            return super().getresponse()
+        wait.attach(self.sock)  # a pooled connection skipped connect()
+        try:
+            return super().getresponse()
+        finally:
+            wait.detach()
+
+
+class _HTTPConnection(_WatchedConnection, HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_WatchedConnection, HTTPSConnection):
+    pass
+
+
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+_POOLS = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+class _Adapter(HTTPAdapter):
+    """requests' adapter with connections whose header read the deadline can cut."""
+
+    def init_poolmanager(self, *args, **kwargs) -> None:  # noqa: D102 - requests' hook
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _POOLS
+
+    def proxy_manager_for(self, proxy: str, **kwargs):  # noqa: D102 - requests' hook
+        manager = super().proxy_manager_for(proxy, **kwargs)
+        if not proxy.lower().startswith("socks"):  # SOCKS pools are urllib3's own
+            manager.pool_classes_by_scheme = _POOLS
+        return manager
+
+
+def new_session() -> requests.Session:
+    """A requests session with frontline's User-Agent.
+
+    Its connections are ones the deadline of :func:`http_get` can cut while they wait for
+    headers.
+    """
+    session = requests.Session()
+    session.headers["User-Agent"] = USER_AGENT
+    for prefix in ("http://", "https://"):
+        session.mount(prefix, _Adapter())
+    return session
 
 
 def _retry_after(headers) -> float | None:
@@ -136,12 +246,14 @@ def _headers(session: requests.Session, url: str, params, deadline: float,
              connect: float) -> requests.Response:
     """Connect and read the headers within ``deadline`` seconds.
 
-    The request runs in a daemon thread the caller stops waiting for at the deadline:
-    socket timeouts bound each read, not a server that sends its headers a byte at a time.
+    The request runs in a worker thread; at the deadline the socket it waits on is shut
+    down and the worker ends (see the module's notes for the one step that cannot be cut).
     """
     box: dict = {}
+    wait = _HeaderWait()
 
     def run():
+        _WORKER.wait = wait
         try:
             box["response"] = session.get(url, params=params, stream=True,
                                           timeout=(min(connect, deadline), deadline))
@@ -152,6 +264,10 @@ def _headers(session: requests.Session, url: str, params, deadline: float,
     worker.start()
     worker.join(deadline)
     if worker.is_alive():
+        wait.abandon()
+        worker.join(_WORKER_EXIT)
+        if "response" in box:  # the headers came in as the deadline passed: unused
+            box["response"].close()
         raise _DeadlinePassed(f"no complete headers within {deadline:g} s")
     if "error" in box:
         if isinstance(box["error"], requests.Timeout):
@@ -181,7 +297,7 @@ def _attempt(session: requests.Session, url: str, params, deadline: float, conne
                 raise _DeadlinePassed(f"no data within {deadline:g} s") from err
             except urllib3.exceptions.ProtocolError as err:
                 raise requests.exceptions.ChunkedEncodingError(
-                    f"the transfer was cut short ({' '.join(str(err).split())})") from err
+                    f"the transfer was cut short ({one_line(err)})") from err
             if not chunk:
                 break
             if out is not None:
@@ -203,6 +319,9 @@ def http_get(session: requests.Session, url: str, *, params: dict | None = None,
     Parameters
     ----------
     session : requests.Session
+        From :func:`new_session`: its adapter lets the deadline cut a connection still
+        waiting for headers. Another session's connections cannot be cut: an abandoned
+        worker then waits on until its socket's read timeout, and is ignored.
     url : str
     params : dict, optional
         Query parameters.
@@ -244,9 +363,9 @@ def http_get(session: requests.Session, url: str, *, params: dict | None = None,
             problem = f"timed out ({err})"
             cut_by_budget = deadline < policy.deadline
         except requests.exceptions.ChunkedEncodingError as err:
-            problem, cut_by_budget = " ".join(str(err).split()), False
+            problem, cut_by_budget = one_line(err), False
         except requests.ConnectionError as err:
-            problem, cut_by_budget = f"cannot connect ({' '.join(str(err).split())})", False
+            problem, cut_by_budget = f"cannot connect ({one_line(err)})", False
         else:
             answer.attempts = attempt
             answer.seconds = time.monotonic() - start

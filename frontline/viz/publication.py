@@ -30,15 +30,14 @@
 The set is written into a temporary folder inside ``out_dir`` first and moved into place
 only when every file of it has been written, so a failed run leaves the previous set as
 it was (never a mix of old and new files); temporary folders of killed runs are removed
-by the next run for the same month.
+by the next run for the same month (:func:`frontline.io.writers.clean_stale_temps`: one
+another run is still writing is left alone).
 """
 
 from __future__ import annotations
 
 import io
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -57,7 +56,7 @@ from frontline.compare import (
 )
 from frontline.errors import InvalidArgumentError, SnapshotGapError
 from frontline.history import History
-from frontline.io.writers import format_table, write_atomic
+from frontline.io.writers import clean_stale_temps, format_table, temp_folder, write_atomic
 from frontline.layers import preset_layers
 from frontline.sources.credits import source_credit
 from frontline.viz.plots import (
@@ -269,14 +268,6 @@ def _notes(month_name, monthly, shown, axis, net_map, written, credit, why,
     return "\n".join(lines)
 
 
-def _clean_staging(out_dir: Path, month) -> None:
-    """Remove the temporary folders that killed runs for this month left behind."""
-    if out_dir.is_dir():
-        for path in out_dir.glob(f"{_STAGING}{month}-*"):
-            if path.is_dir():
-                shutil.rmtree(path, ignore_errors=True)
-
-
 def _swap_in(staged: list[Path], out_dir: Path) -> list[Path]:
     """Move the finished set's files from their temporary folder into ``out_dir``."""
     moved = []
@@ -440,14 +431,14 @@ def publication_charts(history: History, month: str | pd.Period, *,
         bar.set_postfix_str(label)
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    _clean_staging(out_dir, month)
-    stage = Path(tempfile.mkdtemp(prefix=f"{_STAGING}{month}-", dir=out_dir))
+    staging = f"{_STAGING}{month}-"
+    clean_stale_temps(out_dir, prefix=staging)
     try:
-        staged = _write_set(history, month, end, source, why, stage, data_dir,
-                            max_offset_days, step)
-        bar.update()
-        written = _swap_in(staged, out_dir)
+        with temp_folder(out_dir, staging) as stage:
+            staged = _write_set(history, month, end, source, why, stage, data_dir,
+                                max_offset_days, step)
+            bar.update()
+            written = _swap_in(staged, out_dir)
     finally:
-        shutil.rmtree(stage, ignore_errors=True)
         bar.close()
     return written

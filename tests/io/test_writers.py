@@ -28,6 +28,7 @@ from frontline.io.writers import (
     format_table,
     reader_columns,
     round_table,
+    temp_folder,
     write_atomic,
     write_polygons,
     write_table,
@@ -86,6 +87,44 @@ def test_temp_files_of_killed_runs_are_removed_by_the_next_write(tmp_path, caplo
     assert not old.exists() and young.exists() and mine.exists()
     assert f"removed {old}, left by an interrupted write" in caplog.text
     assert clean_stale_temps(tmp_path, older_than=0) == [young]
+
+
+def test_temp_folders_are_swept_only_when_nothing_can_still_write_them(tmp_path, caplog,
+                                                                         gone_pid):
+    # the one sweeper of fetch's downloads and the chart set's staging folders
+    prefix = ".frontline-demo-"
+    nested = tmp_path / "deepstate" / "daily"
+    nested.mkdir(parents=True)
+    killed = nested / f"{prefix}{gone_pid}-abc"  # its process is gone: removed at once
+    killed.mkdir()
+    (killed / f"{prefix}{gone_pid}-inner").write_text("half")  # inside it: removed with it
+    running = tmp_path / f"{prefix}{os.getpid()}-def"  # another run still writing: kept,
+    running.mkdir()                                      # however old
+    hour_ago = time.time() - writers.STALE_TEMP_SECONDS - 60
+    os.utime(running, (hour_ago, hour_ago))
+    legacy_old = tmp_path / f"{prefix}killedrun"  # no process id: by age
+    legacy_young = tmp_path / f"{prefix}youngrun"
+    for path in (legacy_old, legacy_young):
+        path.mkdir()
+    os.utime(legacy_old, (hour_ago, hour_ago))
+    other = tmp_path / f"{gone_pid}-notes"  # not the prefix: never touched
+    other.mkdir()
+    assert clean_stale_temps(tmp_path, prefix=prefix) == [legacy_old]  # this folder only
+    with caplog.at_level(logging.WARNING, logger="frontline.io.writers"):
+        assert clean_stale_temps(tmp_path, prefix=prefix, recursive=True) == [killed]
+    assert f"removed {killed}, left by an interrupted write" in caplog.text
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["deepstate", running.name, legacy_young.name, other.name])
+    assert list(nested.iterdir()) == []
+
+
+def test_temp_folder_carries_the_process_id_and_is_removed_even_on_error(tmp_path):
+    with pytest.raises(RuntimeError, match="stop"), temp_folder(tmp_path, ".x-") as folder:
+        (folder / "a.png").write_text("half")
+        assert re.fullmatch(rf"\.x-{os.getpid()}-\w+", folder.name)
+        assert clean_stale_temps(tmp_path, prefix=".x-", older_than=0) == []  # ours: kept
+        raise RuntimeError("stop")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_writing_to_a_folder_is_refused(tmp_path):

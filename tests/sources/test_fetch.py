@@ -193,20 +193,15 @@ def test_failed_download_is_one_error_and_leaves_nothing(server, tmp_path, reply
     assert listing(tmp_path) == []
 
 
-def test_next_fetch_removes_what_a_killed_fetch_left(tmp_path, caplog):
-    import subprocess
-    import sys
-
+def test_next_fetch_removes_what_a_killed_fetch_left(tmp_path, caplog, gone_pid):
     from frontline.sources.fetch import TEMP_PREFIX
 
     body = b"0123456789" * 100
     (tmp_path / "mirror" / "isw/area_tables").mkdir(parents=True)
     (tmp_path / "mirror" / "isw/area_tables/test.json").write_bytes(body)
-    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True).stdout.strip()
     folder = tmp_path / "data" / "deepstate" / "daily"
     folder.mkdir(parents=True)
-    stale = folder / f"{TEMP_PREFIX}{gone}-abc123"  # a killed run's (its process is gone)
+    stale = folder / f"{TEMP_PREFIX}{gone_pid}-abc123"  # a killed run's (its process is gone)
     stale.mkdir()
     (stale / "tmpq1w2e3").write_bytes(b"half a download")
     running = folder / f"{TEMP_PREFIX}{os.getpid()}-def456"  # a run still going: kept
@@ -220,7 +215,7 @@ def test_next_fetch_removes_what_a_killed_fetch_left(tmp_path, caplog):
                       notice=lambda text: None)
     assert table["status"].tolist() == ["downloaded"]
     assert not stale.exists() and running.is_dir() and mine.is_file()
-    assert f"Removed {stale}: a temporary download left by a fetch that was killed" in caplog.text
+    assert f"removed {stale}, left by an interrupted write" in caplog.text
     assert listing(tmp_path / "data") == ["deepstate/daily/notes.tmp",
                                           "isw/area_tables/test.json"]
 

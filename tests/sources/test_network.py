@@ -7,6 +7,8 @@ keep the tests fast, and each test measures the time frontline took to give up.
 from __future__ import annotations
 
 import re
+import socket
+import threading
 import time
 
 import pytest
@@ -67,6 +69,66 @@ def test_the_deadline_holds_for_downloads_to_a_file_and_leaves_nothing(server, t
     assert 1.5 <= seconds < 3.0  # two attempts of 0.8 s
     assert "2 attempt(s)" in str(err)
     assert not target.exists()
+
+
+@pytest.fixture
+def hanging_url():
+    """A server on 127.0.0.1 that takes connections (the kernel's backlog) and never answers."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/hang"
+
+
+def running_workers():
+    return [t for t in threading.enumerate() if t.name == "frontline-http" and t.is_alive()]
+
+
+def test_a_hanging_server_leaves_no_worker_after_the_deadline(hanging_url, tmp_path):
+    # Before: the worker waited on for its socket's read timeout (another deadline) after
+    # frontline had given up; now its socket is shut at the deadline and it ends with it.
+    target = tmp_path / "out.bin"
+    policy = HttpPolicy(deadline=0.5, retries=1, budget=10, backoff=0.01)
+    seconds, err = timed(lambda: http_get(new_session(), hanging_url, policy=policy,
+                                          sink=target))
+    assert isinstance(err, FetchError)
+    assert "no complete headers within 0.5 s" in str(err) and "2 attempt(s)" in str(err)
+    assert 0.9 <= seconds < 2.0
+    assert running_workers() == []
+    time.sleep(0.6)  # past what the old worker's read timeout was: nothing written since
+    assert not target.exists()
+
+
+def test_after_a_stalled_attempt_the_retry_alone_answers(server):
+    # the first reply drips its headers for ~8 s; the worker waiting on it is stopped at
+    # the 0.6 s deadline, so the retry does not share the session with a live worker
+    server.route("/a", Reply(200, b"late", drip=0.2, drip_headers=True), Reply(200, b"ok"))
+    answer = http_get(new_session(), f"{server.url}/a",
+                      policy=HttpPolicy(deadline=0.6, retries=1, budget=10, backoff=0.01))
+    assert (answer.status, answer.body, answer.attempts) == (200, b"ok", 2)
+    assert running_workers() == []
+
+
+def test_a_worker_still_connecting_at_the_deadline_sends_nothing(server, monkeypatch):
+    # a connection that takes 0.8 s to open (a slow name lookup, say) cannot be cut from
+    # another thread; once open, the worker finds its attempt abandoned and closes it
+    # without sending the request
+    import urllib3.util.connection
+
+    real = urllib3.util.connection.create_connection
+
+    def slow(*args, **kwargs):
+        time.sleep(0.8)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", slow)
+    server.route("/a", Reply(200, b"ok"))
+    seconds, err = timed(lambda: http_get(new_session(), f"{server.url}/a",
+                                          policy=HttpPolicy(deadline=0.3, retries=0)))
+    assert isinstance(err, FetchError) and "no complete headers within 0.3 s" in str(err)
+    assert 0.7 <= seconds < 1.3  # the caller waited for the worker to end
+    assert running_workers() == []
+    assert server.requests == []
 
 
 def test_a_permanent_429_gives_up_within_the_budget(server):

@@ -198,16 +198,21 @@ def test_bars_come_from_isw_where_it_reaches_else_deepstate(history):
         bars_source(history, "2026-11")
 
 
-def test_a_failed_run_leaves_the_previous_set_untouched(data_dir, tmp_path, monkeypatch):
+def test_a_failed_run_leaves_the_previous_set_untouched(data_dir, tmp_path, monkeypatch,
+                                                        gone_pid):
+    import os
+
     import frontline.viz.publication as publication
 
     out = tmp_path / "out"
     out.mkdir()
     for name in FILES:  # the previous run's set
         (out / name).write_text(f"old {name}")
-    stale = out / ".frontline-charts-2024-10-killedrun"  # a killed run's folder
+    stale = out / f".frontline-charts-2024-10-{gone_pid}-killedrun"  # a killed run's folder
     stale.mkdir()
     (stale / "monthly_gains_2024-10.png").write_text("half")
+    running = out / f".frontline-charts-2024-10-{os.getppid()}-running"  # a run still going
+    running.mkdir()
 
     def fail(*args, **kwargs):
         raise RuntimeError("disk on fire")
@@ -219,7 +224,7 @@ def test_a_failed_run_leaves_the_previous_set_untouched(data_dir, tmp_path, monk
     assert result.exit_code != 0 and "disk on fire" in str(result.exception)
     # the bars and the map were drawn before the failure, yet none of them replaced the
     # old files: the set is swapped in only when complete
-    assert sorted(p.name for p in out.iterdir()) == sorted(FILES)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*FILES, running.name])
     for name in FILES:
         assert (out / name).read_text() == f"old {name}"
 
