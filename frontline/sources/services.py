@@ -7,7 +7,8 @@ as its check.
 
 - :data:`ISW_LIVE`: ISW's live ArcGIS layers (``frontline snapshot isw``).
 - :data:`ISW_TIMELAPSE`: ISW's daily time-lapse and monthly services
-  (``frontline snapshot isw --date D``).
+  (``frontline snapshot isw --date D``), and :data:`MONTHLY_LAYER_NAMES`, how the monthly
+  services' layers are named.
 - :data:`DEEPSTATE`: DeepStateMap's history API (``frontline snapshot deepstate``).
 - :data:`MIRRORS`: public copies newer than the registry (``frontline fetch --latest``).
 """
@@ -18,7 +19,8 @@ import re
 from dataclasses import dataclass
 
 __all__ = ["DEEPSTATE", "DEEPSTATE_LICENCE", "ISW_LIVE", "ISW_TIMELAPSE", "MIRRORS",
-           "DeepStateService", "Endpoint", "Mirror", "Timelapse", "TimelapseService"]
+           "MONTHLY_LAYER_NAMES", "DeepStateService", "Endpoint", "LayerNames", "Mirror",
+           "Timelapse", "TimelapseService"]
 
 
 # ------------------------------------------------------------------ ISW, live layers
@@ -95,7 +97,12 @@ class Timelapse:
         The field is ``esriFieldTypeDateOnly`` (values ``YYYY-MM-DD``, ``DATE`` literals
         in queries) rather than a timestamp.
     layer : str
-        The canonical layer the polygons stand for.
+        The canonical layer the polygons stand for (a service read at ``layer_id``).
+    listing : bool
+        The service holds several layers (ISW's monthly ``*_Merge_<MON>`` services): they
+        are found in its root listing (``<service>/FeatureServer?f=json``) and named by
+        :data:`MONTHLY_LAYER_NAMES`; ``layer_id`` is then only the control layer's id as
+        public code reads it (not used).
     """
 
     service: str
@@ -105,6 +112,43 @@ class Timelapse:
     date_field: str = "datetime"
     date_only: bool = False
     layer: str = "control"
+    listing: bool = False
+
+
+@dataclass(frozen=True)
+class LayerNames:
+    """How the layers of ISW's monthly services are named, and when that was checked.
+
+    A listed layer's name is first read with :func:`frontline.layers.canonical_layer` (the
+    spellings of ISW's files and live services); a name it does not know is matched
+    against ``patterns``: ``(regular expression, canonical layer)`` on the name lowercased
+    with every character but letters and digits removed, the first match winning. Every
+    canonical layer named is one of :data:`frontline.layers.LAYERS`. A name matching
+    nothing is reported, never guessed.
+    """
+
+    checked: str
+    how: str
+    patterns: tuple[tuple[str, str], ...]
+
+
+#: The short names of the monthly services' per-layer ``*_Merge_<MON>`` layers. Kursk,
+#: Ukrainian and pre-2022 layers never match the general words (they stay unknown unless
+#: frontline.layers knows their full spelling).
+MONTHLY_LAYER_NAMES = LayerNames(
+    checked="2026-12-01",
+    how="the words public code reading the 2025-26 monthly services keys them by (CoT, "
+        "Advance, Claimed ... Territory, Counteroffensive, Infiltration); the layers each "
+        "service lists are read from the service at every snapshot",
+    patterns=(
+        (r"^(?!.*kursk).*counteroffensive", "counteroffensives"),
+        (r"^(?!.*kursk).*infiltration", "infiltration"),
+        (r"^(?!.*kursk).*partisan", "partisan"),
+        (r"^(?!.*(kursk|ukrainian)).*claimed.*territory", "claimed"),
+        (r"^(?!.*(kursk|ukrainian)).*advance", "advances"),
+        (r"^(?!.*(kursk|ukrainian|before|pre20|prior)).*(cot|control)", "control"),
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -114,32 +158,39 @@ class TimelapseService:
     checked: str
     how: str
     layers: tuple[Timelapse, ...]
+    names: LayerNames = MONTHLY_LAYER_NAMES
+
+
+def _monthly(service: str, layer_id: int, first: str, last: str, **more) -> Timelapse:
+    """A 2025-26 monthly service: its layers come from its root listing."""
+    return Timelapse(service, layer_id, first, last, listing=True, **more)
 
 
 ISW_TIMELAPSE = TimelapseService(
     checked="2026-12-01",
     how="service, layer and field names from public code that reads them (2026-07); "
-        "the dates each holds are read from the service at every snapshot",
+        "the dates each holds, and the monthly services' layers, are read from the "
+        "service at every snapshot",
     layers=(
         Timelapse("UkrainianCoTTimelapse_FEB_2022_to_DEC_2024_view", 0,
                   "2022-02-24", "2024-12-31"),
-        Timelapse("JAN2025Timelapse_Ukraine_Russia_War", 1, "2025-01-01", "2025-01-31"),
-        Timelapse("March_PreppedTimelapse", 31, "2025-03-01", "2025-03-31"),
-        Timelapse("Ukraine_COT_Timelapse_April_2025", 110, "2025-04-01", "2025-04-30"),
-        Timelapse("May_2025_Timelapse", 3, "2025-05-01", "2025-05-31"),
-        Timelapse("June_2025_Timelapse", 3, "2025-06-01", "2025-06-30"),
-        Timelapse("July_2025_Timelapse", 3, "2025-07-01", "2025-07-31"),
-        Timelapse("August_2025_Timelapse", 2, "2025-08-01", "2025-08-31"),
-        Timelapse("SEP2025RUCoT", 5, "2025-09-01", "2025-09-30"),
-        Timelapse("Russo_Ukraine_War_October_2025_Timelapse", 3, "2025-10-01", "2025-10-31"),
-        Timelapse("Russo_Ukraine_War_November_2025_Timelapse", 33, "2025-11-01",
-                  "2025-11-30"),
-        Timelapse("Ukraine_Time_Lapse_December_2025_WFL1", 9, "2025-12-01", "2025-12-31"),
-        Timelapse("COT_Merge_Jan_2026_view", 37, "2026-01-01", "2026-01-31"),
-        Timelapse("Ukraine_Timelapse_Feb_2026_WFL1_view", 28, "2026-02-01", "2026-02-28"),
-        Timelapse("Export_March_2026_V4", 33, "2026-03-01", "2026-03-31"),
-        Timelapse("Ukraine_Timelapse_April_2026_WFL1", 33, "2026-04-01", "2026-04-30"),
-        Timelapse("May_CoT_view", 0, "2026-05-01", "2026-05-31", "pub_date", True),
+        _monthly("JAN2025Timelapse_Ukraine_Russia_War", 1, "2025-01-01", "2025-01-31"),
+        _monthly("March_PreppedTimelapse", 31, "2025-03-01", "2025-03-31"),
+        _monthly("Ukraine_COT_Timelapse_April_2025", 110, "2025-04-01", "2025-04-30"),
+        _monthly("May_2025_Timelapse", 3, "2025-05-01", "2025-05-31"),
+        _monthly("June_2025_Timelapse", 3, "2025-06-01", "2025-06-30"),
+        _monthly("July_2025_Timelapse", 3, "2025-07-01", "2025-07-31"),
+        _monthly("August_2025_Timelapse", 2, "2025-08-01", "2025-08-31"),
+        _monthly("SEP2025RUCoT", 5, "2025-09-01", "2025-09-30"),
+        _monthly("Russo_Ukraine_War_October_2025_Timelapse", 3, "2025-10-01", "2025-10-31"),
+        _monthly("Russo_Ukraine_War_November_2025_Timelapse", 33, "2025-11-01", "2025-11-30"),
+        _monthly("Ukraine_Time_Lapse_December_2025_WFL1", 9, "2025-12-01", "2025-12-31"),
+        _monthly("COT_Merge_Jan_2026_view", 37, "2026-01-01", "2026-01-31"),
+        _monthly("Ukraine_Timelapse_Feb_2026_WFL1_view", 28, "2026-02-01", "2026-02-28"),
+        _monthly("Export_March_2026_V4", 33, "2026-03-01", "2026-03-31"),
+        _monthly("Ukraine_Timelapse_April_2026_WFL1", 33, "2026-04-01", "2026-04-30"),
+        _monthly("May_CoT_view", 0, "2026-05-01", "2026-05-31", date_field="pub_date",
+                 date_only=True),
     ),
 )
 
