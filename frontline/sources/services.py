@@ -10,7 +10,8 @@ as its check.
   (``frontline snapshot isw --date D``), and :data:`MONTHLY_LAYER_NAMES`, how the monthly
   services' layers are named.
 - :data:`DEEPSTATE`: DeepStateMap's history API (``frontline snapshot deepstate``).
-- :data:`MIRRORS`: public copies newer than the registry (``frontline fetch --latest``).
+- :data:`MIRRORS`: public copies newer than the registry (``frontline fetch --latest``),
+  and :data:`HCSS_MONTH_END`, the classes of hcss-utils' month-end DeepState files.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["DEEPSTATE", "DEEPSTATE_LICENCE", "ISW_LIVE", "ISW_TIMELAPSE", "MIRRORS",
-           "MONTHLY_LAYER_NAMES", "DeepStateService", "Endpoint", "LayerNames", "Mirror",
-           "Timelapse", "TimelapseService"]
+__all__ = ["DEEPSTATE", "DEEPSTATE_LICENCE", "HCSS_MONTH_END", "ISW_LIVE", "ISW_TIMELAPSE",
+           "MIRRORS", "MONTHLY_LAYER_NAMES", "DeepStateService", "Endpoint", "LayerNames",
+           "Mirror", "MonthEndClasses", "Timelapse", "TimelapseService"]
 
 
 # ------------------------------------------------------------------ ISW, live layers
@@ -289,7 +290,8 @@ class Mirror:
         Regular expression a file name must match; its ``date`` group (``YYYYMMDD`` or
         ``YYYY-MM-DD``) dates the file.
     target : str
-        Where a file goes in the data layout (``{name}`` is its file name).
+        Where a file goes in the data layout (``{name}`` is its file name, ``{date}`` the
+        date its name holds, as written there).
     licence, attribution : str
     isw_terms : bool
         The files are copies of ISW data (ISW's terms apply).
@@ -298,6 +300,10 @@ class Mirror:
         The files keep one name and change in place (one commit a day): every content
         seen is kept as a vintage under ``vintages/`` (for the archive), never in the
         data layout, where it would stand beside the registry's pinned copy.
+    back_fill : bool
+        Only files dated before the first file the registry holds of ``group`` are taken
+        (whatever ``since`` says): from that day on the group's daily files hold every
+        day, and a second file for a day would be a second snapshot of it.
     """
 
     group: str
@@ -311,6 +317,48 @@ class Mirror:
     isw_terms: bool = False
     checked: str = ""
     rolling: bool = False
+    back_fill: bool = False
+
+
+@dataclass(frozen=True)
+class MonthEndClasses:
+    """Which features of hcss-utils' month-end DeepState files are occupied territory.
+
+    The files (``public/data/deepstate_geojson/<map day>.geojson``) hold every class of
+    DeepState's map, each feature with ``name`` (DeepState's English class, sometimes
+    with a date: "Liberated 25.03"), ``date`` (the map day) and ``layer_type``.
+
+    Attributes
+    ----------
+    class_field : str
+        The property naming a feature's class.
+    occupied : tuple of str
+        Classes unioned into the occupied layer (closed as DeepState's snapshots are,
+        :data:`DEEPSTATE` ``close_eps``).
+    other : tuple of str
+        Known classes that are not occupied territory.
+    checked, how : str
+
+    A class in neither list stops the read of the file (frontline cannot tell whether it
+    is occupied territory: the area would be wrong either way).
+    """
+
+    class_field: str
+    occupied: tuple[str, ...]
+    other: tuple[str, ...]
+    checked: str
+    how: str
+
+
+HCSS_MONTH_END = MonthEndClasses(
+    class_field="layer_type",
+    occupied=("russian_occupied",),
+    other=("liberated",),
+    checked="2026-12-01",
+    how="hcss-utils/war-datasets-dashboard's public/data/deepstate_geojson/2024-07-31."
+        "geojson (commit f2d7de5e): layer_type 'russian_occupied' (name 'Occupied') and "
+        "'liberated' (names 'Liberated', 'Liberated 25.03', ...), date '2024-07-31'",
+)
 
 
 #: Public copies newer than the registry. Listing: GitHub's git-trees API
@@ -318,13 +366,21 @@ class Mirror:
 #: (``HEAD``); files: raw copies (``$FRONTLINE_GITHUB_RAW_URL``, else
 #: https://raw.githubusercontent.com). Checked 2026-12-01 against the registry's own
 #: sources (data/*/MANIFEST.md): the same repositories and paths. hcss-utils' month-end
-#: DeepState files (``<date>.geojson``, dated by map day, not download day) are not
-#: taken: frontline's reader would date them a day early.
+#: DeepState files (``<date>.geojson``) are named by map day, not download day: they are
+#: stored as ``deepstate_mapday_<date>.geojson``, a name the readers date by its own day
+#: (no ``--deepstate-lag``), and only for the months before the registry's daily files
+#: begin (2022-05-31 → 2024-06-30; ``back_fill``).
 MIRRORS: tuple[Mirror, ...] = (
     Mirror("deepstate", "cyterat/deepstate-map-data", "HEAD", "data",
            r"^deepstatemap_data_(?P<date>\d{8})\.geojson$", "deepstate/daily/{name}",
            "GPL-3.0", "DeepStateMap.live, via github.com/cyterat/deepstate-map-data "
            "(GPL-3.0)", False, "2026-12-01"),
+    Mirror("deepstate", "hcss-utils/war-datasets-dashboard", "HEAD",
+           "public/data/deepstate_geojson", r"^(?P<date>\d{4}-\d{2}-\d{2})\.geojson$",
+           "deepstate/month_end/deepstate_mapday_{date}.geojson",
+           "no licence file; DeepStateMap's maps (DeepStateMap's terms)",
+           "DeepStateMap.live, via github.com/hcss-utils/war-datasets-dashboard", False,
+           "2026-12-01", back_fill=True),
     Mirror("isw-areas", "hcss-utils/war-datasets-dashboard", "HEAD", "public/data",
            r"^daily_areas\.json$", "isw/area_tables/hcss_daily_areas.json",
            "no licence file; areas of ISW/CTP layers", "hcss-utils/war-datasets-dashboard",

@@ -57,6 +57,7 @@ def server(monkeypatch):
     with LocalServer() as server:
         monkeypatch.setenv("FRONTLINE_GITHUB_API_URL", f"{server.url}/gh-api")
         monkeypatch.setenv("FRONTLINE_GITHUB_RAW_URL", f"{server.url}/gh-raw")
+        FakeGitHub(server, {}, repo=HCSS, folder="public/data/deepstate_geojson")  # empty
         yield server
 
 
