@@ -389,4 +389,11 @@ MIRRORS: tuple[Mirror, ...] = (
            "isw/mirrors/amcaw-iranmaps/{name}", "ISW's terms (no licence file)",
            "ISW and AEI's Critical Threats Project, via github.com/amcaw/IranMaps", True,
            "2026-12-01", rolling=True),
+    # The same layout as IranMaps: ISW's five zips under one name each (ukraine_control_map,
+    # russian_advances, claimed_russian_territory, ukrainian_counteroffensives,
+    # russian_infiltration), rewritten daily; the .shp inside dates each.
+    Mirror("isw-history", "amcaw/WarMaps", "HEAD", "data/ukraine/zips", r"^[\w-]+\.zip$",
+           "isw/mirrors/amcaw-warmaps/{name}", "ISW's terms (no licence file)",
+           "ISW and AEI's Critical Threats Project, via github.com/amcaw/WarMaps", True,
+           "2026-12-01", rolling=True),
 )
