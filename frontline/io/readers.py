@@ -713,7 +713,8 @@ def classify(path: Path) -> str | None:
     """The source a file found in a folder feeds, from its name and folder; None when
     frontline does not read it.
 
-    ``deepstate`` (``deepstatemap_data_YYYYMMDD.geojson``), ``isw-areas`` (``.json``/``.csv``
+    ``deepstate`` (``deepstatemap_data_YYYYMMDD.geojson``, dated by download day, and
+    ``deepstate_mapday_YYYY-MM-DD.geojson``, by map day), ``isw-areas`` (``.json``/``.csv``
     in an ``area_tables`` folder, not its ``*metadata*`` files), ``isw`` (zips, GeoJSON),
     ``isw-weekly`` (TopoJSON). The one place that knows it (``history.load`` and the
     archive's import both ask here).
