@@ -249,22 +249,22 @@ class Change:
     data_dir: object = field(default=None, repr=False)
 
     @property
-    def gained(self):
+    def gained(self) -> shapely.Geometry | None:
         """What entered the counted layers (EPSG:4326), or None without polygons."""
         return self.moved()[0] if self.moved is not None else None
 
     @property
-    def lost(self):
+    def lost(self) -> shapely.Geometry | None:
         """What left the counted layers (EPSG:4326), or None without polygons."""
         return self.moved()[1] if self.moved is not None else None
 
     @property
-    def reclassified_in(self):
+    def reclassified_in(self) -> shapely.Geometry | None:
         """The part of ``gained`` an uncounted layer held at the start, or None."""
         return self.moved()[2] if self.moved is not None else None
 
     @property
-    def reclassified_out(self):
+    def reclassified_out(self) -> shapely.Geometry | None:
         """The part of ``lost`` an uncounted layer holds at the end, or None."""
         return self.moved()[3] if self.moved is not None else None
 

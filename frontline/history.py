@@ -11,7 +11,8 @@ Layout read (every folder optional)::
     isw/**/*.geojson[.gz]                ISW ArcGIS GeoJSON copies        -> source "isw"
     isw/**/<layer>/<date>.topojson       weekly simplified copies         -> source "isw-weekly"
     isw/**/area_tables/*.json|*.csv      per-layer daily area tables      -> source "isw-areas"
-    deepstate/**/deepstatemap_data_YYYYMMDD.geojson                       -> source "deepstate"
+    deepstate/**/deepstatemap_data_YYYYMMDD.geojson   (download day)      -> source "deepstate"
+    deepstate/**/deepstate_mapday_YYYY-MM-DD.geojson  (map day, month-end) -> source "deepstate"
 
 Folders named ``boundaries*``, ``extra`` and ``archive`` hold no layers and are not read
 (:data:`frontline.io.readers.SKIP_DIRS`; files are classified by
@@ -634,6 +635,7 @@ def load(data_dir: StrPath | None = None, *, sources: Iterable[str] | None = Non
             log.warning("skipped: %s", line)
     catalog = pd.DataFrame(catalog, columns=CATALOG_COLUMNS)
     catalog["date"] = pd.to_datetime(catalog["date"]).astype("datetime64[ns]")
+    catalog = _same_deepstate_maps_once(catalog, lag)
     # Several copies of one table (sdspieg's and hcss's) are read together, each key once.
     areas, disagreements = readers.combine_area_tables(areas)
     if store is not None and scanned:
@@ -649,6 +651,39 @@ def load(data_dir: StrPath | None = None, *, sources: Iterable[str] | None = Non
     return history
 
 
+#: Two DeepState files of one day are the same map when their occupied areas differ by
+#: at most this much (geodesic km² of the symmetric difference): any figure from either
+#: is then the same to 0.01 km².
+SAME_MAP_KM2 = 0.01
+
+
+def _same_deepstate_maps_once(catalog: pd.DataFrame, lag: int) -> pd.DataFrame:
+    """Drop a map-day DeepState file that holds the same map as a daily file of its day.
+
+    A month-end file (``deepstate_mapday_*``) and a registry daily file
+    (``deepstatemap_data_*``, dated by download day − lag) can stand for one day: the
+    same map (occupied areas within :data:`SAME_MAP_KM2`) is counted once, from the
+    daily file; different maps stay, and :class:`History` refuses them as any two files
+    claiming one (source, date, layer) are refused.
+    """
+    deepstate = catalog[catalog["source"] == "deepstate"]
+    twice = deepstate[deepstate.duplicated(["date", "layer"], keep=False)]
+    drop = []
+    for _, files in twice.groupby(["date", "layer"]):
+        daily = files[files["reader"] == "deepstate"]
+        mapday = files[files["reader"] == "deepstate-mapday"]
+        if len(daily) != 1 or len(mapday) != 1:
+            continue
+        a = readers.read_deepstate(daily["file"].iloc[0], lag_days=lag)["geometry"].iloc[0]
+        b = readers.read_deepstate_mapday(mapday["file"].iloc[0])["geometry"].iloc[0]
+        apart = float(geodesic_area_km2(shapely.symmetric_difference(a, b)))
+        if apart <= SAME_MAP_KM2:
+            log.info("%s: the same map as %s (%.4f km² apart): counted once, from the "
+                     "daily file", mapday["file"].iloc[0], daily["file"].iloc[0], apart)
+            drop.append(mapday.index[0])
+    return catalog.drop(index=drop).reset_index(drop=True)
+
+
 def _scan(path: Path, kind: str, lag: int) -> list[dict]:
     """Catalogue rows of one layer file, from names (a GeoJSON's ``layer`` values)."""
     if path.name.lower().endswith(".zip"):
@@ -658,6 +693,10 @@ def _scan(path: Path, kind: str, lag: int) -> list[dict]:
     if kind == "isw-weekly":
         return _scan_name(path, "isw-weekly", path.parent.name,
                           readers.date_from_name(path.stem, path, "file name"), "topojson")
+    if path.name.lower().startswith(readers.MAPDAY_PREFIX):
+        return _scan_name(path, "deepstate", "occupied",
+                          readers.date_from_name(path.stem, path, "file name"),
+                          "deepstate-mapday")
     return _scan_name(path, "deepstate", "occupied", readers.deepstate_date(path, lag_days=lag),
                       "deepstate")
 

@@ -106,17 +106,20 @@ def snapshot_isw_command(ctx: click.Context, archive_root: str | None,
 
     Every feature of each layer is read (page by page, EPSG:4326 GeoJSON) and stored
     with its provenance: retrieval time, service URL and version, feature counts, sha256.
-    Nothing is stored unless every layer arrives complete. With --date, the control layer
-    of that day comes from ISW's time-lapse services (the table in
-    frontline/sources/services.py); a day no service holds is an error naming the
-    nearest dates each one has. Base address: $FRONTLINE_ARCGIS_URL, else ISW's ArcGIS
-    organisation.
+    Nothing is stored unless every layer arrives complete. With --date, that day's layers
+    come from ISW's time-lapse services (the table in frontline/sources/services.py):
+    control of terrain from the daily time-lapse (2022-02-24 to 2024-12-31), every layer
+    a 2025-26 monthly service lists and frontline recognises (control, advances, claimed,
+    counteroffensives, infiltration...); a layer name frontline does not know is reported
+    on stderr and in the table, never guessed. A day no service holds is an error naming
+    the nearest dates each one has. Base address: $FRONTLINE_ARCGIS_URL, else ISW's
+    ArcGIS organisation.
     """
     click.echo(ISW_TERMS, err=True)
     if date is not None:
-        if layers and set(layers) != {"control"}:
-            raise click.UsageError("--date gives the control layer only (ISW's time-lapses "
-                                   "hold control of terrain): drop --layer.")
+        if layers:
+            raise click.UsageError("--date takes every layer the time-lapse service holds "
+                                   "for that day: drop --layer.")
         report = snapshot_isw_day(date, root=archive_root, progress=ctx.obj["progress"])
     else:
         report = snapshot_isw(root=archive_root, layers=list(layers) or None,

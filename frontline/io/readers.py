@@ -19,7 +19,9 @@ Area tables (``read_area_table``) give the same keys with ``area_km2`` and no ge
 
 Dates come from file or member names, never from file times. DeepState's files are
 named by their *download* date (about 03:00 UTC), so a file shows the map as of the
-previous day: ``deepstatemap_data_20241001.geojson`` is dated 2024-09-30.
+previous day: ``deepstatemap_data_20241001.geojson`` is dated 2024-09-30. A DeepState map
+named by its *map* day (hcss-utils' month-end files, stored as
+``deepstate_mapday_2024-09-30.geojson``) is dated that day, whatever the lag.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import json
 import re
 import warnings
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -49,6 +51,7 @@ from frontline.io.validate import (
 )
 from frontline.layers import POINT_LAYERS, canonical_layer
 from frontline.overlay import union
+from frontline.sources.services import DEEPSTATE, HCSS_MONTH_END, MonthEndClasses
 
 __all__ = [
     "CANONICAL_COLUMNS",
@@ -58,6 +61,9 @@ __all__ = [
     "read_isw_geojson",
     "read_topojson",
     "read_deepstate",
+    "read_deepstate_mapday",
+    "union_closed",
+    "MAPDAY_PREFIX",
     "read_area_table",
     "combine_area_tables",
     "is_area_file",
@@ -476,8 +482,82 @@ def _deepstate_rows(path: Path, *, lag_days: int = DEEPSTATE_LAG_DAYS) -> list[d
                       "", geoms)]
 
 
+
+
+#: File names of DeepState maps dated by their map day: ``deepstate_mapday_YYYY-MM-DD``.
+MAPDAY_PREFIX = "deepstate_mapday_"
+
+
+def union_closed(parts: Sequence[shapely.Geometry] | np.ndarray,
+                 eps: float = DEEPSTATE.close_eps) -> shapely.Geometry:
+    """The union of DeepState polygons, closed by buffering out and back in by ``eps``.
+
+    As the registry's daily files are built (and :mod:`frontline.sources.deepstate`
+    builds a snapshot): slivers between touching classes disappear.
+    """
+    merged = shapely.union_all(shapely.force_2d(np.asarray(parts, dtype=object)))
+    mitre = shapely.BufferJoinStyle.mitre
+    return shapely.buffer(shapely.buffer(merged, eps, quad_segs=1, join_style=mitre),
+                          -eps, quad_segs=1, join_style=mitre)
+
+
+def read_deepstate_mapday(path: StrPath, *,
+                          classes: MonthEndClasses = HCSS_MONTH_END) -> gpd.GeoDataFrame:
+    """Read a DeepState map named by its map day (``deepstate_mapday_YYYY-MM-DD.geojson``).
+
+    hcss-utils' month-end files: every class of DeepState's map, each feature's class in
+    ``classes.class_field``. The occupied classes are unioned and closed as the
+    registry's daily files are (:func:`union_closed`); the row is dated the day in the
+    name (no lag: the name is the map's day, not a download day).
+
+    Raises
+    ------
+    ReadError
+        A class in neither ``classes.occupied`` nor ``classes.other`` (frontline cannot
+        tell whether it is occupied territory), no occupied polygon, or a feature dated
+        another day than the name.
+    """
+    return canonical_frame(_deepstate_mapday_rows(Path(path), classes=classes))
+
+
+def _deepstate_mapday_rows(path: Path, *, classes: MonthEndClasses = HCSS_MONTH_END
+                           ) -> list[dict]:
+    path = Path(path)
+    when = date_from_name(path.stem, path, "file name")
+    gdf = _read_vector(path)
+    if gdf.crs is None:
+        gdf = gdf.set_crs("EPSG:4326")  # RFC 7946: GeoJSON is lon/lat WGS84
+    gdf = gdf.to_crs("EPSG:4326")
+    fix = (f"add it to HCSS_MONTH_END in frontline/sources/services.py once you know "
+           f"what it holds, or remove {path.name}")
+    if classes.class_field not in gdf.columns:
+        raise ReadError(f"{path}: no {classes.class_field!r} property (has "
+                        f"{[c for c in gdf.columns if c != 'geometry']}): not a month-end "
+                        f"DeepState map as hcss-utils publishes it; {fix}.")
+    kinds = gdf[classes.class_field].astype(str)
+    unknown = kinds[~kinds.isin([*classes.occupied, *classes.other])].value_counts()
+    if len(unknown):
+        shown = ", ".join(f"{k!r} ({n} features)" for k, n in unknown.items())
+        raise ReadError(f"{path}: unknown {classes.class_field} {shown}: frontline cannot "
+                        f"tell whether it is occupied territory; {fix}.")
+    if "date" in gdf.columns:
+        days = set(gdf["date"].dropna().astype(str).str[:10]) - {f"{when:%Y-%m-%d}"}
+        if days:
+            raise ReadError(f"{path}: features dated {sorted(days)[:3]} in a map named "
+                            f"{when:%Y-%m-%d}: rename the file to the day its features "
+                            "carry, or remove it.")
+    occupied = gdf[kinds.isin(classes.occupied)]
+    polygons = occupied.geometry.values[
+        np.isin(shapely.get_type_id(occupied.geometry.values), [3, 6])]  # (Multi)Polygon
+    if not len(polygons):
+        raise ReadError(f"{path}: no polygon of the occupied classes "
+                        f"({', '.join(classes.occupied)}): nothing to read; remove it.")
+    return [layer_row("deepstate", when, "occupied", path, "", [union_closed(polygons)])]
+
+
 #: The rows of a layer file, by the reader :func:`classify` names for it.
-_ROWS = {"zip": _isw_zip_rows, "geojson": _isw_geojson_rows, "topojson": _topojson_rows}
+_ROWS = {"zip": _isw_zip_rows, "geojson": _isw_geojson_rows, "topojson": _topojson_rows,
+         "deepstate-mapday": _deepstate_mapday_rows}
 
 
 def layer_rows(path: StrPath, reader: str, *, lag_days: int = DEEPSTATE_LAG_DAYS
@@ -490,7 +570,7 @@ def layer_rows(path: StrPath, reader: str, *, lag_days: int = DEEPSTATE_LAG_DAYS
     Parameters
     ----------
     path : path-like
-    reader : {"zip", "geojson", "topojson", "deepstate"}
+    reader : {"zip", "geojson", "topojson", "deepstate", "deepstate-mapday"}
         As :func:`classify` names it.
     lag_days : int
         DeepState's lag (:func:`deepstate_date`); ignored by the other readers.
@@ -690,7 +770,8 @@ def classify(path: Path) -> str | None:
     """The source a file found in a folder feeds, from its name and folder; None when
     frontline does not read it.
 
-    ``deepstate`` (``deepstatemap_data_YYYYMMDD.geojson``), ``isw-areas`` (``.json``/``.csv``
+    ``deepstate`` (``deepstatemap_data_YYYYMMDD.geojson``, dated by download day, and
+    ``deepstate_mapday_YYYY-MM-DD.geojson``, by map day), ``isw-areas`` (``.json``/``.csv``
     in an ``area_tables`` folder, not its ``*metadata*`` files), ``isw`` (zips, GeoJSON),
     ``isw-weekly`` (TopoJSON). The one place that knows it (``history.load`` and the
     archive's import both ask here).
@@ -704,7 +785,7 @@ def classify(path: Path) -> str | None:
     """
     path = Path(path)
     name = path.name.lower()
-    if name.startswith("deepstatemap_data_") and name.endswith(".geojson"):
+    if name.startswith(("deepstatemap_data_", MAPDAY_PREFIX)) and name.endswith(".geojson"):
         return "deepstate"
     if is_area_file(path):
         return "isw-areas" if AREA_DIR in path.parts[:-1] and "metadata" not in name else None
@@ -725,6 +806,8 @@ def reader_for(path: Path) -> Callable[[Path], pd.DataFrame] | None:
     name = path.name.lower()
     if name.startswith("deepstatemap_data_") and name.endswith(".geojson"):
         return read_deepstate
+    if name.startswith(MAPDAY_PREFIX) and name.endswith(".geojson"):
+        return read_deepstate_mapday
     if name.endswith(".zip"):
         return read_isw_zip
     if name.endswith((".geojson", ".geojson.gz")):

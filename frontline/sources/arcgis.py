@@ -21,7 +21,11 @@ and the raw GeoJSON kept in the archive's ``raw/`` folder.
 (2022-02-24 → 2024-12-31) and the monthly services of 2025–26
 (:data:`frontline.sources.services.ISW_TIMELAPSE`): the services near the day are asked
 which dates they hold (``returnDistinctValues``), and the day's features are read with a
-``where`` on the date field, with the same paging and checks.
+``where`` on the date field, with the same paging and checks. The daily time-lapse holds
+the control layer; each monthly service lists its layers (``<service>/FeatureServer?f=json``)
+and every one whose name :func:`monthly_layer` recognises and that holds the day is
+taken. A name no pattern knows is reported (a warning and a row of the result), never
+guessed or dropped silently.
 
 The base address is ``$FRONTLINE_ARCGIS_URL`` when set (tests point it at a local server).
 """
@@ -34,6 +38,7 @@ import json
 import logging
 import os
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 
@@ -42,8 +47,16 @@ import pandas as pd
 import requests
 from tqdm.auto import tqdm
 
-from frontline.errors import FetchError, InvalidArgumentError, NotFoundError, ServiceError
+from frontline.errors import (
+    FetchError,
+    FrontlineWarning,
+    InvalidArgumentError,
+    NotFoundError,
+    ServiceError,
+    UnknownLayerError,
+)
 from frontline.io import readers
+from frontline.layers import LAYERS, canonical_layer
 from frontline.settings import ENV_ARCGIS_URL
 from frontline.sources.archive import append_tables, archive_dir
 from frontline.sources.network import (
@@ -56,14 +69,16 @@ from frontline.sources.network import (
 from frontline.sources.services import (
     ISW_LIVE,
     ISW_TIMELAPSE,
+    MONTHLY_LAYER_NAMES,
     Endpoint,
+    LayerNames,
     Timelapse,
     TimelapseService,
 )
 
 __all__ = ["DEFAULT_BASE_URL", "ENDPOINTS", "ENV_ARCGIS_URL", "Endpoint",
-           "endpoints_table", "fetch_layer", "snapshot_isw", "snapshot_isw_day",
-           "timelapse_dates"]
+           "endpoints_table", "fetch_layer", "monthly_layer", "service_layers",
+           "snapshot_isw", "snapshot_isw_day", "timelapse_dates"]
 
 log = logging.getLogger(__name__)
 
@@ -121,8 +136,12 @@ def _exceeded(page: dict) -> bool:
                 or (page.get("properties") or {}).get("exceededTransferLimit"))
 
 
+def _service_url(base: str | None, service: str) -> str:
+    return f"{base or base_url()}/{service}/FeatureServer"
+
+
 def _layer_url(base: str | None, service: str, layer_id: int) -> str:
-    return f"{base or base_url()}/{service}/FeatureServer/{layer_id}"
+    return f"{_service_url(base, service)}/{layer_id}"
 
 
 def _query_all(session, url: str, where: str, *, oid_hint: str, page_size: int | None,
@@ -237,10 +256,11 @@ def _policy(retries, backoff, deadline, budget) -> HttpPolicy:
 
 
 def _batch(source_url: str, service: str, layer: str, day: pd.Timestamp, features: list,
-           provenance: dict, *, layer_name: str | None = None):
+           provenance: dict, *, layer_name: str | None = None, stored_name: str | None = None):
     """(canonical frame, sha256, provenance, raw bytes) for one layer's features.
 
-    ``layer_name`` (default: the service name) must be a spelling frontline knows.
+    ``layer_name`` (default: the service name) must be a spelling frontline knows;
+    ``stored_name`` (default: the same) is the name kept in the row's ``layer_name``.
     """
     collection = {"type": "FeatureCollection", "features": features}
     raw = json.dumps(collection, sort_keys=True, separators=(",", ":")).encode("utf-8")
@@ -248,10 +268,15 @@ def _batch(source_url: str, service: str, layer: str, day: pd.Timestamp, feature
     frame = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
     row = readers.layer_row("isw", day, layer_name or service, source_url, service, frame)
     row["layer"] = layer  # the table decides, not the spelling
+    if stored_name is not None:
+        row["layer_name"] = stored_name
     return readers.canonical_frame([row]), sha, {**provenance, "sha256": sha}, raw
 
 
-def _store(root, batches, report, retrieved) -> pd.DataFrame:
+_REPORT = ["layer", "service", "features", "pages", "sha256", "status", "vintage", "date"]
+
+
+def _store(root, batches, report, retrieved, columns=tuple(_REPORT)) -> pd.DataFrame:
     stored = (append_tables(archive_dir(root), batches, retrieved.replace(tzinfo=None))
               if batches else pd.DataFrame(columns=["layer", "vintage", "status"]))
     by_layer = stored.set_index("layer") if len(stored) else None
@@ -259,8 +284,7 @@ def _store(root, batches, report, retrieved) -> pd.DataFrame:
         if by_layer is not None and line["layer"] in by_layer.index and not line["status"]:
             line["status"] = by_layer.loc[line["layer"], "status"]
             line["vintage"] = int(by_layer.loc[line["layer"], "vintage"])
-    return pd.DataFrame(report, columns=["layer", "service", "features", "pages", "sha256",
-                                         "status", "vintage", "date"])
+    return pd.DataFrame(report, columns=list(columns))
 
 
 def snapshot_isw(*, root: str | os.PathLike[str] | None = None, layers: Iterable[str] | None = None,
@@ -367,25 +391,91 @@ def _day_of(value) -> str | None:
     return None
 
 
-def timelapse_dates(layer: Timelapse, /, *, session: requests.Session | None = None,
-                    base: str | None = None,
-                    policy: HttpPolicy = DEFAULT_POLICY) -> list[str]:
-    """The days (ISO, sorted) one time-lapse layer holds, as the service lists them.
-
-    Asks ``returnDistinctValues=true&outFields=<date field>``.
-    """
-    session = session or new_session()
-    url = _layer_url(base, layer.service, layer.layer_id)
+def _held(session, url: str, date_field: str, policy: HttpPolicy) -> list[str]:
+    """The days (ISO, sorted) a layer's date field holds (``returnDistinctValues``)."""
     answer = _get_json(session, f"{url}/query", {
-        "where": "1=1", "outFields": layer.date_field, "returnDistinctValues": "true",
+        "where": "1=1", "outFields": date_field, "returnDistinctValues": "true",
         "returnGeometry": "false", "f": "json"}, policy=policy)
     features = answer.get("features")
     if not isinstance(features, list):
         raise ServiceError(f"{url}/query: the list of dates has no 'features' (keys: "
                            f"{sorted(answer)[:6]}): {_FIX}")
-    days = {_day_of((f.get("attributes") or {}).get(layer.date_field))
+    days = {_day_of((f.get("attributes") or {}).get(date_field))
             for f in features if isinstance(f, dict)}
     return sorted(d for d in days if d)
+
+
+def timelapse_dates(layer: Timelapse, /, *, session: requests.Session | None = None,
+                    base: str | None = None, layer_id: int | None = None,
+                    policy: HttpPolicy = DEFAULT_POLICY) -> list[str]:
+    """The days (ISO, sorted) one time-lapse layer holds, as the service lists them.
+
+    Asks ``returnDistinctValues=true&outFields=<date field>`` of layer ``layer_id``
+    (default: the table's ``layer.layer_id``).
+    """
+    session = session or new_session()
+    url = _layer_url(base, layer.service, layer.layer_id if layer_id is None else layer_id)
+    return _held(session, url, layer.date_field, policy)
+
+
+def service_layers(service: str, /, *, session: requests.Session | None = None,
+                   base: str | None = None,
+                   policy: HttpPolicy = DEFAULT_POLICY) -> list[tuple[int, str]]:
+    """The ``(id, name)`` of every layer a FeatureServer service lists.
+
+    Reads the service's root listing, ``GET <service>/FeatureServer?f=json`` (ArcGIS
+    REST: ``{"layers": [{"id": 0, "name": "..."}, ...]}``).
+
+    Raises
+    ------
+    ServiceError
+        The answer is not such a listing.
+    """
+    session = session or new_session()
+    url = _service_url(base, service)
+    answer = _get_json(session, url, {"f": "json"}, policy=policy)
+    layers = answer.get("layers")
+    if not isinstance(layers, list) or any(
+            not isinstance(item, dict) or not isinstance(item.get("id"), int)
+            or not isinstance(item.get("name"), str) for item in layers):
+        raise ServiceError(f"{url}: not a FeatureServer listing (expected {{'layers': "
+                           f"[{{'id', 'name'}}, ...]}}, keys: {sorted(answer)[:6]}): {_FIX}")
+    return [(int(item["id"]), item["name"]) for item in layers]
+
+
+#: The canonical layers an ISW service can hold (DeepState's ``occupied`` and the area
+#: tables' ``other`` are not ISW map layers).
+_ISW_LAYERS = frozenset(LAYERS) - {"occupied", "other"}
+
+
+def monthly_layer(name: str, /, *, names: LayerNames = MONTHLY_LAYER_NAMES) -> str | None:
+    """The canonical layer a monthly service's layer name stands for, or None.
+
+    The spellings :func:`frontline.layers.canonical_layer` knows come first (ISW's full
+    names, Kursk and pre-2022 layers); then the patterns of
+    :data:`frontline.sources.services.MONTHLY_LAYER_NAMES`. None: no pattern knows the
+    name (the caller reports it; nothing is guessed).
+
+    Examples
+    --------
+    >>> monthly_layer("Advances_Merge_JAN")
+    'advances'
+    >>> monthly_layer("Claimed_Russian_Territory_Merge_JAN")
+    'claimed'
+    >>> monthly_layer("Kursk_Advances_Merge_JAN") is None
+    True
+    """
+    try:
+        layer = canonical_layer(name)
+    except UnknownLayerError:
+        layer = None
+    if layer in _ISW_LAYERS:
+        return layer
+    compact = re.sub(r"[^a-z0-9]", "", name.lower())
+    for pattern, canonical in names.patterns:
+        if re.search(pattern, compact):
+            return canonical
+    return None
 
 
 def _where(layer: Timelapse, day: str) -> str:
@@ -407,6 +497,18 @@ def _candidates(day: str, layers) -> list[Timelapse]:
         [min(after, key=lambda t: t.first)] if after else [])
 
 
+_DAY_REPORT = (*_REPORT, "layer_id", "layer_name")
+
+
+def _service_layers(session, entry: Timelapse, names: LayerNames, base, policy):
+    """``(id, name, canonical layer or None)`` of a time-lapse service's layers."""
+    if not entry.listing:
+        return [(entry.layer_id, entry.service, entry.layer)]
+    return [(i, name, monthly_layer(name, names=names))
+            for i, name in service_layers(entry.service, session=session, base=base,
+                                          policy=policy)]
+
+
 def snapshot_isw_day(date: str | dt.date, /, *, root: str | os.PathLike[str] | None = None,
                      timelapse: TimelapseService = ISW_TIMELAPSE, base: str | None = None,
                      page_size: int | None = None, retries: int = 3, backoff: float = 1.0,
@@ -416,9 +518,12 @@ def snapshot_isw_day(date: str | dt.date, /, *, root: str | os.PathLike[str] | N
 
     The services of :data:`frontline.sources.services.ISW_TIMELAPSE` whose span holds
     ``date`` are asked which days they hold; the first that holds ``date`` gives every
-    feature dated that day (paged, counted and checked like a live snapshot). The
-    stored layer (``control``, source ``isw``, dated ``date``) says which service and
-    date it came from in its provenance.
+    feature dated that day (paged, counted and checked like a live snapshot). The daily
+    time-lapse (2022-02-24 → 2024-12-31) holds the control layer; a monthly service
+    (2025–26) lists its layers, and every layer whose name :func:`monthly_layer`
+    recognises and that holds ``date`` is stored. Each stored layer (source ``isw``,
+    dated ``date``) says in its provenance which service, layer id, layer name and date
+    it came from.
 
     Parameters
     ----------
@@ -434,7 +539,10 @@ def snapshot_isw_day(date: str | dt.date, /, *, root: str | os.PathLike[str] | N
     Returns
     -------
     pandas.DataFrame
-        One row: ``layer, service, features, pages, sha256, status, vintage, date``.
+        One row per layer of the service that gave the day: ``layer, service, features,
+        pages, sha256, status, vintage, date, layer_id, layer_name``. Layers not stored
+        say why in ``status``: ``unknown layer name, not taken`` (``layer`` empty; also
+        a :class:`~frontline.errors.FrontlineWarning`) or ``no features on <date>``.
 
     Raises
     ------
@@ -442,7 +550,8 @@ def snapshot_isw_day(date: str | dt.date, /, *, root: str | os.PathLike[str] | N
         No service holds ``date``: the message names the nearest dates each service
         asked has, before and after.
     ServiceError
-        A service cannot be read completely, or its day has no features.
+        A service cannot be read completely, a layer lists the day but gives no features
+        for it, or two of its layers read as the same canonical layer on that day.
     """
     day = pd.Timestamp(date)
     if day.tzinfo is not None:
@@ -452,40 +561,69 @@ def snapshot_isw_day(date: str | dt.date, /, *, root: str | os.PathLike[str] | N
     retrieved = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     nearest = []
     with new_session() as session:
-        for layer in tqdm(_candidates(iso, timelapse.layers), desc="time-lapse",
+        for entry in tqdm(_candidates(iso, timelapse.layers), desc="time-lapse",
                           unit="service", disable=not progress):
-            held = timelapse_dates(layer, session=session, base=base, policy=policy)
-            if iso not in held:
-                earlier = [d for d in held if d < iso]
-                later = [d for d in held if d > iso]
-                nearest.append(f"{layer.service}: {earlier[-1] if earlier else 'none'} "
-                               f"before, {later[0] if later else 'none'} after")
-                continue
-            url = _layer_url(base, layer.service, layer.layer_id)
-            got = _query_all(session, url, _where(layer, iso), oid_hint="OBJECTID",
-                             page_size=page_size, policy=policy)
-            features = got["collection"]["features"]
-            if not features:
-                raise ServiceError(
-                    f"{url}: lists {iso} among its dates but returned no features for it "
-                    f"(where {_where(layer, iso)}): nothing was stored; try again later or "
-                    "another date."
-                )
-            provenance = {
-                "kind": "arcgis-timelapse", "service_url": url, "service": layer.service,
-                "layer_id": layer.layer_id, "date_field": layer.date_field,
-                "service_date": iso, "where": _where(layer, iso),
-                "retrieved_at": retrieved.isoformat(), "features": len(features),
-                "service_count": got["count"], "pages": got["pages"],
-                "oid_field": got["oid_field"], "table_checked": timelapse.checked,
-                "server_version": got["info"].get("currentVersion"),
-            }
-            batch = _batch(url, layer.service, layer.layer, day, features, provenance,
-                           layer_name=layer.layer)
-            report = [{"layer": layer.layer, "service": layer.service, "date": iso,
-                       "features": len(features), "pages": got["pages"],
-                       "sha256": batch[1], "status": "", "vintage": pd.NA}]
-            return _store(root, [batch], report, retrieved)
+            listed = _service_layers(session, entry, timelapse.names, base, policy)
+            unknown = [(i, name) for i, name, layer in listed if layer is None]
+            if unknown:
+                warnings.warn(
+                    f"{_service_url(base, entry.service)}: layer name(s) "
+                    f"{', '.join(f'{i} {name!r}' for i, name in unknown)} match no pattern: "
+                    "not taken. Add the name to MONTHLY_LAYER_NAMES in "
+                    "frontline/sources/services.py if it is an ISW layer.",
+                    FrontlineWarning, stacklevel=2)
+            batches, report, held_any, taken = [], [], set(), {}
+            for layer_id, name, layer in listed:
+                line = {"layer": layer or "", "service": entry.service, "date": iso,
+                        "features": 0, "pages": 0, "sha256": "", "status": "",
+                        "vintage": pd.NA, "layer_id": layer_id, "layer_name": name}
+                if layer is None:
+                    report.append({**line, "status": "unknown layer name, not taken"})
+                    continue
+                url = _layer_url(base, entry.service, layer_id)
+                held = _held(session, url, entry.date_field, policy)
+                held_any.update(held)
+                if iso not in held:
+                    report.append({**line, "status": f"no features on {iso}"})
+                    continue
+                if layer in taken:
+                    raise ServiceError(
+                        f"{_service_url(base, entry.service)}: layers "
+                        f"{taken[layer][0]} {taken[layer][1]!r} and {layer_id} {name!r} both "
+                        f"read as {layer!r} on {iso}: frontline will not choose. Make the "
+                        "patterns of MONTHLY_LAYER_NAMES in frontline/sources/services.py "
+                        "tell them apart; nothing was stored.")
+                taken[layer] = (layer_id, name)
+                got = _query_all(session, url, _where(entry, iso), oid_hint="OBJECTID",
+                                 page_size=page_size, policy=policy)
+                features = got["collection"]["features"]
+                if not features:
+                    raise ServiceError(
+                        f"{url}: lists {iso} among its dates but returned no features for "
+                        f"it (where {_where(entry, iso)}): nothing was stored; try again "
+                        "later or another date."
+                    )
+                provenance = {
+                    "kind": "arcgis-timelapse", "service_url": url, "service": entry.service,
+                    "layer_id": layer_id, "layer_name": name, "date_field": entry.date_field,
+                    "service_date": iso, "where": _where(entry, iso),
+                    "retrieved_at": retrieved.isoformat(), "features": len(features),
+                    "service_count": got["count"], "pages": got["pages"],
+                    "oid_field": got["oid_field"], "table_checked": timelapse.checked,
+                    "names_checked": timelapse.names.checked if entry.listing else "",
+                    "server_version": got["info"].get("currentVersion"),
+                }
+                batch = _batch(url, entry.service, layer, day, features, provenance,
+                               layer_name=layer, stored_name=name)
+                batches.append(batch)
+                report.append({**line, "features": len(features), "pages": got["pages"],
+                               "sha256": batch[1]})
+            if batches:
+                return _store(root, batches, report, retrieved, _DAY_REPORT)
+            earlier = [d for d in held_any if d < iso]
+            later = [d for d in held_any if d > iso]
+            nearest.append(f"{entry.service}: {max(earlier) if earlier else 'none'} "
+                           f"before, {min(later) if later else 'none'} after")
     raise NotFoundError(
         f"No ISW time-lapse service holds {iso}. Nearest dates: {'; '.join(nearest)}. "
         "Choose one of those dates (ISW's time-lapses cover 2022-02-24 → 2024-12-31 daily, "

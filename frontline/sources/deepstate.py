@@ -213,12 +213,7 @@ def occupied_layer(collection: dict, /, *, service: DeepStateService = DEEPSTATE
             f"({', '.join(service.occupied)}; {len(features)} features): DeepState renamed "
             f"its classes or sent an empty map: {_FIX} Nothing was stored."
         )
-    merged = shapely.union_all(parts)
-    eps = service.close_eps
-    mitre = shapely.BufferJoinStyle.mitre
-    merged = shapely.buffer(shapely.buffer(merged, eps, quad_segs=1, join_style=mitre),
-                            -eps, quad_segs=1, join_style=mitre)
-    return merged, found
+    return readers.union_closed(parts, service.close_eps), found
 
 
 def _unwrap(found, url: str) -> tuple[dict, dict]:

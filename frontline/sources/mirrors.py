@@ -34,6 +34,7 @@ from pathlib import Path
 import pandas as pd
 
 from frontline.errors import FetchError, InvalidArgumentError, ServiceError
+from frontline.io.readers import parse_date
 from frontline.io.writers import write_atomic
 from frontline.settings import ENV_GITHUB_API, ENV_GITHUB_RAW
 from frontline.sources.network import DEFAULT_POLICY, http_get, json_answer, new_session
@@ -84,6 +85,11 @@ def read_record(data_dir: str | os.PathLike[str]) -> dict:
         ) from err
 
 
+def _target(mirror: Mirror, base: str, match: re.Match) -> str:
+    """Where a mirror file goes in the data layout."""
+    return mirror.target.format(name=base, date=match.groupdict().get("date") or "")
+
+
 def _registry_last(mirror: Mirror, entries) -> pd.Timestamp | None:
     """The last date of the registry's files this mirror also provides."""
     pattern = re.compile(mirror.pattern)
@@ -91,9 +97,17 @@ def _registry_last(mirror: Mirror, entries) -> pd.Timestamp | None:
     for name in entries:
         base = name.rsplit("/", 1)[-1]
         match = pattern.match(base)
-        if match and name == mirror.target.format(name=base):
+        if match and name == _target(mirror, base, match):
             dates.append(_date(match.group("date")))
     return max(dates) if dates else None
+
+
+def _registry_first(group: str, entries) -> pd.Timestamp | None:
+    """The first date in the names of the registry's files of ``group``."""
+    days = [parse_date(name.rsplit("/", 1)[-1]) for name, entry in entries.items()
+            if entry.group == group]
+    days = [d for d in days if d is not None]
+    return pd.Timestamp(min(days)) if days else None
 
 
 def _date(text: str) -> pd.Timestamp:
@@ -168,9 +182,10 @@ def fetch_latest(groups: Iterable[str] = (), /, *, data_dir: str | os.PathLike[s
     pandas.DataFrame
         One row per file considered: ``name, group, date, status, sha256, path, mirror``;
         status ``added (trust on first use)``, ``present``, ``new vintage (changed
-        upstream)``, ``pinned (registry)`` or, for a rolling file whose content is the
-        registry's, ``present (pinned)``. Rolling files (one name, changed in place)
-        are checked whatever ``since`` says.
+        upstream)``, ``pinned (registry)``, for a rolling file whose content is the
+        registry's, ``present (pinned)``, or, for a back-fill mirror's file on a day the
+        registry's files of its group hold, ``not taken (...)`` (nothing downloaded).
+        Rolling files (one name, changed in place) are checked whatever ``since`` says.
 
     Raises
     ------
@@ -199,13 +214,14 @@ def fetch_latest(groups: Iterable[str] = (), /, *, data_dir: str | os.PathLike[s
             if groups and mirror.group not in groups:
                 continue
             last = _registry_last(mirror, entries)
+            first = _registry_first(mirror.group, entries) if mirror.back_fill else None
             pattern = re.compile(mirror.pattern)
             for item in sorted(_listing(session, mirror, policy), key=lambda i: i["path"]):
                 base = item["path"].rsplit("/", 1)[-1]
                 match = pattern.match(base)
                 if not match:
                     continue
-                name = mirror.target.format(name=base)
+                name = _target(mirror, base, match)
                 day = _date(match.group("date")) if "date" in match.groupdict() else pd.NaT
                 row = {"name": name, "group": mirror.group, "date": day, "sha256": "",
                        "path": str(root / name), "mirror": mirror.repo}
@@ -219,6 +235,10 @@ def fetch_latest(groups: Iterable[str] = (), /, *, data_dir: str | os.PathLike[s
                     continue
                 if (start is not None and day < start) or (
                         start is None and last is not None and day <= last):
+                    continue
+                if first is not None and day >= first:
+                    rows.append({**row, "status": f"not taken (the registry's {mirror.group} "
+                                                  f"files hold days from {first:%Y-%m-%d})"})
                     continue
                 if name in entries:
                     rows.append({**row, "status": "pinned (registry)",

@@ -16,8 +16,16 @@ from shapely.geometry import box
 
 from frontline.cli.main import cli
 from frontline.errors import FetchError, InvalidArgumentError
-from frontline.sources.archive import load_history, read_manifest
-from frontline.sources.mirrors import RECORD, fetch_latest, git_blob_sha, read_record
+from frontline.geodesy import geodesic_area_km2
+from frontline.io.readers import read_isw_zip
+from frontline.sources.archive import import_paths, load_history, read_manifest
+from frontline.sources.mirrors import (
+    RECORD,
+    fetch_latest,
+    git_blob_sha,
+    read_record,
+    recorded_paths,
+)
 from frontline.sources.services import ISW_LIVE
 
 from .._httpserver import LocalServer, Reply
@@ -25,6 +33,7 @@ from .test_arcgis import FakeLayer, squares
 from .test_deepstate import FakeDeepState, feature
 
 REPO = "cyterat/deepstate-map-data"
+WARMAPS = "amcaw/WarMaps"
 PINNED = "deepstatemap_data_20260822.geojson"  # the registry's last DeepState file
 
 
@@ -57,6 +66,8 @@ def server(monkeypatch):
     with LocalServer() as server:
         monkeypatch.setenv("FRONTLINE_GITHUB_API_URL", f"{server.url}/gh-api")
         monkeypatch.setenv("FRONTLINE_GITHUB_RAW_URL", f"{server.url}/gh-raw")
+        FakeGitHub(server, {}, repo=HCSS, folder="public/data/deepstate_geojson")  # empty
+        FakeGitHub(server, {}, repo=WARMAPS, folder="data/ukraine/zips")  # empty
         yield server
 
 
@@ -255,3 +266,34 @@ def test_update_exits_non_zero_when_a_source_fails_and_takes_the_others(live, se
     sources = set(read_manifest(tmp_path / "archive")["source"])
     assert sources == {"isw", "deepstate"}  # ISW and the mirror file still went in
     assert json.loads((tmp_path / "data" / RECORD).read_text())
+
+
+def test_warmaps_rolling_zips_are_kept_as_vintages_and_imported_by_their_shp_date(
+        server, data_dir, tmp_path):
+    # amcaw/WarMaps keeps ISW's zips under one name each, rewritten daily, as IranMaps.
+    folder = data_dir / "isw/original_shapefiles_2026"
+    first = (folder / "2026-04-26/russian_infiltration.zip").read_bytes()
+    github = FakeGitHub(server, {"russian_infiltration.zip": first}, repo=WARMAPS,
+                        folder="data/ukraine/zips")
+    FakeGitHub(server, {}, repo="amcaw/IranMaps", folder="data/ukraine/zips")  # nothing
+    shown = []
+    table = fetch_latest(["isw-history"], data_dir=tmp_path, notice=shown.append)
+    name = "isw/mirrors/amcaw-warmaps/russian_infiltration.zip"
+    assert table[["name", "status", "mirror"]].values.tolist() == [
+        [name, "added (trust on first use)", WARMAPS]]
+    assert "ISW and AEI's Critical Threats Project" in shown[0]
+    github.set({"russian_infiltration.zip": (folder / "2026-04-27/russian_infiltration.zip")
+                .read_bytes()})
+    assert fetch_latest(["isw-history"], data_dir=tmp_path, notice=shown.append)[
+        "status"].tolist() == ["new vintage (changed upstream)"]
+    assert not (tmp_path / name).exists()  # rolling files live under vintages/ only
+    report = import_paths(recorded_paths(tmp_path), root=tmp_path / "archive")
+    assert sorted(zip(report["date"].astype(str), report["layer"], report["status"],
+                      strict=True)) == [
+        ("2026-04-26", "infiltration", "added"), ("2026-04-27", "infiltration", "added")]
+    history = load_history(tmp_path / "archive")
+    expected = read_isw_zip(folder / "2026-04-27/russian_infiltration.zip")["geometry"].iloc[0]
+    assert history.area_km2("isw", "2026-04-27", "infiltration") == pytest.approx(
+        float(geodesic_area_km2(expected)), abs=0.01)
+    assert history.area_km2("isw", "2026-04-27", "infiltration") == pytest.approx(269.79,
+                                                                                  abs=0.01)
