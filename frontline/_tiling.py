@@ -180,9 +180,7 @@ class UnitTiles:
                         table.column("tile_km2").to_numpy())
         tiles, owners = [], []
         for i, geometry in enumerate(self.geometries):
-            cells = shapely.box(*grid_cells(geometry.bounds, step).T)
-            cells = cells[shapely.intersects(geometry, cells)]
-            pieces = shapely.get_parts(shapely.intersection(geometry, cells))
+            pieces = shapely.get_parts(_cells_of(geometry, step))
             # one connected polygon per tile, so that one point decides inside/outside
             pieces = shapely.get_parts(pieces)
             pieces = pieces[(shapely.get_type_id(pieces) == 3) & ~shapely.is_empty(pieces)]
@@ -241,6 +239,27 @@ class UnitTiles:
             for n in todo:
                 self._memo[crossed[n]] = (keys[n], result[n])
         return result
+
+
+def _cells_of(geometry: shapely.Geometry, step: float) -> np.ndarray:
+    """``geometry`` cut along the grid: a whole cell where the cell lies inside it, else
+    the cell's intersection with the geometry first clipped to the cell (GEOS then works
+    on a few hundred vertices, not on the whole unit's outline for every cell).
+    """
+    bounds = grid_cells(geometry.bounds, step)
+    cells = shapely.box(*bounds.T)
+    shapely.prepare(geometry)
+    hit = shapely.intersects(geometry, cells)
+    cells, bounds = cells[hit], bounds[hit]
+    edge = ~shapely.contains_properly(geometry, cells)
+    pieces = cells.copy()
+    if edge.any():
+        near = clip_by_rects(np.full(int(edge.sum()), geometry, dtype=object), bounds[edge])
+        try:
+            pieces[edge] = shapely.intersection(cells[edge], near)
+        except shapely.errors.GEOSException:  # a clipped ring GEOS refuses
+            pieces[edge] = shapely.intersection(geometry, cells[edge])
+    return pieces
 
 
 def _outline_boxes(polygons: np.ndarray, chunk: int = 16) -> np.ndarray:

@@ -8,6 +8,8 @@ ellipsoid with :class:`pyproj.Geod` (Karney's algorithm).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 import shapely
@@ -137,9 +139,13 @@ def _aeqd(lat: float, lon: float) -> CRS:
     return CRS.from_proj4(f"+proj=aeqd +lat_0={lat} +lon_0={lon} +datum=WGS84 +units=m")
 
 
+@functools.lru_cache(maxsize=64)
 def local_transformers(lat: float, lon: float) -> tuple[Transformer, Transformer]:
     """Transformers to and from a local azimuthal equidistant projection (metres) centred
     on a point: distances from the centre are true there.
+
+    Kept per point (building a pair costs ~10 ms: a daily series asks for the same town
+    hundreds of times).
     """
     local = _aeqd(lat, lon)
     return (Transformer.from_crs("EPSG:4326", local, always_xy=True),

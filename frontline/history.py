@@ -501,7 +501,7 @@ def _scan_zip(path: Path) -> list[dict]:
     return [
         {"source": "isw", "date": when, "layer": canonical_layer(stem), "layer_name": stem,
          "file": str(path), "member": member, "reader": "zip"}
-        for member, stem, when in readers.zip_entries(path)
+        for member, stem, when in readers.zip_entries(path, check=False)
     ]
 
 

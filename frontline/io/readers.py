@@ -216,12 +216,14 @@ def layer_row(source: str, date: pd.Timestamp, layer_name: str, file: StrPath, m
 # --------------------------------------------------------------------------- zips
 
 
-def _zip_members(path: Path) -> list[str]:
-    """The .shp members of an ISW zip, looking one level into nested zips."""
+def _zip_members(path: Path, *, check: bool = True) -> list[str]:
+    """The .shp members of an ISW zip, looking one level into nested zips; ``check``
+    tests every member's CRC (a read of the whole zip).
+    """
     try:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
-            bad = archive.testzip()
+            bad = archive.testzip() if check else None
     except (zipfile.BadZipFile, OSError, EOFError) as err:
         raise ReadError(
             f"{path}: not a readable zip ({err}). The download is empty or corrupt: "
@@ -249,11 +251,15 @@ def _zip_members(path: Path) -> list[str]:
     return members
 
 
-def zip_entries(path: Path, *, date: DateLike | None = None
+def zip_entries(path: Path, *, date: DateLike | None = None, check: bool = True
                 ) -> list[tuple[str, str, pd.Timestamp]]:
-    """``(member, layer name, date)`` of each shapefile in an ISW zip, from names only."""
+    """``(member, layer name, date)`` of each shapefile in an ISW zip, from names only.
+
+    ``check=False`` skips the members' CRC test (cataloguing a folder: the test runs
+    when a zip is read).
+    """
     entries = []
-    for member in _zip_members(path):
+    for member in _zip_members(path, check=check):
         stem = Path(member).name[:-4]
         when = pd.Timestamp(date) if date is not None else date_from_name(stem, path, "member")
         entries.append((member, stem, when))
