@@ -70,21 +70,23 @@ def find_glitches(areas: pd.DataFrame, /) -> pd.DataFrame:
     2025-03-04 advances  -1661.55
     """
     rows = []
-    for source, layer, dates, values, i in _neighbours(areas):
-        gap_before = (dates[i] - dates[i - 1]).days
-        gap_after = (dates[i + 1] - dates[i]).days
-        if gap_before > NEIGHBOUR_DAYS or gap_after > NEIGHBOUR_DAYS:
+    for (source, layer), part in areas.groupby(["source", "layer"], sort=True):
+        part = part.sort_values("date")
+        if len(part) < 3:
             continue
-        before, value, after = values[i - 1], values[i], values[i + 1]
+        dates = pd.DatetimeIndex(part["date"])
+        days = np.asarray((dates - dates[0]).days)
+        values = part["area_km2"].to_numpy(dtype=float)
+        before, value, after = values[:-2], values[1:-1], values[2:]
         up, down = value - before, value - after
-        if np.sign(up) != np.sign(down) or up == 0:
-            continue
-        big = all(abs(d) > max(JUMP_KM2, JUMP_SHARE * abs(n))
-                  for d, n in ((up, before), (down, after)))
-        back = abs(before - after) < 0.25 * min(abs(up), abs(down))
-        if big and back:
-            rows.append((source, dates[i], layer, value, before, after,
-                         round(value - (before + after) / 2, 2)))
+        near = (np.diff(days)[:-1] <= NEIGHBOUR_DAYS) & (np.diff(days)[1:] <= NEIGHBOUR_DAYS)
+        same_way = (np.sign(up) == np.sign(down)) & (up != 0)
+        big = ((np.abs(up) > np.maximum(JUMP_KM2, JUMP_SHARE * np.abs(before)))
+               & (np.abs(down) > np.maximum(JUMP_KM2, JUMP_SHARE * np.abs(after))))
+        back = np.abs(before - after) < 0.25 * np.minimum(np.abs(up), np.abs(down))
+        for k in np.flatnonzero(near & same_way & big & back):
+            rows.append((source, dates[k + 1], layer, value[k], before[k], after[k],
+                         round(value[k] - (before[k] + after[k]) / 2, 2)))
     return _frame(rows)
 
 

@@ -481,9 +481,10 @@ def _substitute(have: set, layers) -> tuple[str, ...]:
 def _check_duplicates(table: pd.DataFrame, keys: list[str]) -> None:
     if table.empty:
         return
-    files = table.groupby(keys)["file"].agg(lambda f: sorted(set(f)))
-    clashes = files[files.map(len) > 1]
-    if len(clashes):
+    pairs = table.drop_duplicates([*keys, "file"])
+    pairs = pairs[pairs.duplicated(keys, keep=False)]  # keys claimed by 2+ files
+    if len(pairs):
+        clashes = pairs.groupby(keys)["file"].agg(lambda f: sorted(set(f)))
         lines = [f"{s} {d:%Y-%m-%d} {layer}: {' vs '.join(f)}"
                  for (s, d, layer), f in clashes.items()]
         raise DuplicateSnapshotError(
