@@ -247,6 +247,9 @@ class Change:
     #: The data directory of the history measured (``History.root``; None for one built
     #: in memory): where breakdowns find the boundaries.
     data_dir: object = field(default=None, repr=False)
+    #: What the change's geometries depend on (the layers' cache keys at both ends), for
+    #: measures of them kept in the cache; None when unknown or the cache is off.
+    keys: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
     def gained(self) -> shapely.Geometry | None:
@@ -724,10 +727,11 @@ def _change(totals: Totals, start, end, gap_policy: str, source) -> Change:
     def measure() -> list[float]:
         return [float(geodesic_area_km2(g)) for g in moved()]
 
-    keys = _change_keys(totals, s, e, start_other_layers, end_other_layers)
     store = totals.history.store
+    keys = (None if store is None
+            else _change_keys(totals, s, e, start_other_layers, end_other_layers))
     gained, lost, moved_in, moved_out = (
-        measure() if store is None or keys is None
+        measure() if keys is None
         else store.measure(("change", totals.preset, *keys), measure).tolist())
 
     @functools.cache
@@ -744,7 +748,8 @@ def _change(totals: Totals, start, end, gap_policy: str, source) -> Change:
 
     return Change(s, e, _combined_source(s.input, e.input), totals.preset, net, gained, lost,
                   moved_in, moved_out, moved, layer_changes,
-                  (start_other_layers, end_other_layers), moves, totals.history.root)
+                  (start_other_layers, end_other_layers), moves, totals.history.root,
+                  None if keys is None else (totals.preset, *keys))
 
 
 def _change_keys(totals: Totals, s: Snapshot, e: Snapshot, *uncounted: tuple) -> tuple | None:

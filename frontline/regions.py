@@ -40,6 +40,7 @@ from tqdm.auto import tqdm
 from frontline._tiling import UnitTiles
 from frontline._typing import DateLike, StrPath
 from frontline.boundaries import LEVELS, area_from_spec, find_town, load_units
+from frontline.cache import get_cache
 from frontline.changes import Change, Totals, default_preset, monthly_changes
 from frontline.errors import InvalidArgumentError, SnapshotGapError
 from frontline.geodesy import (
@@ -170,10 +171,15 @@ def breakdown(change: Change, units: Units, *, data_dir: StrPath | None = None
     _need_polygons(change.end, "end")
     units = _as_units(units, data_dir if data_dir is not None else change.data_dir)
     tiles = _tiles(units)
-    start = tiles.areas(change.start.geometry)
-    end = tiles.areas(change.end.geometry)
-    gained = tiles.areas(change.gained)
-    lost = tiles.areas(change.lost)
+
+    def measure() -> np.ndarray:
+        return np.concatenate([tiles.areas(g) for g in (
+            change.start.geometry, change.end.geometry, change.gained, change.lost)])
+
+    cache = get_cache() if change.keys is not None else None
+    values = (measure() if cache is None  # kept by the change's keys and the units' tiles
+              else cache.measure(("breakdown", tiles.digest, *change.keys), measure))
+    start, end, gained, lost = values.reshape(4, tiles.n_units)
     net = end - start
     row = change.to_frame().iloc[0]
     frame = pd.DataFrame({

@@ -24,7 +24,7 @@ from frontline.cache import cache_root, cache_status, forget_cache, get_cache, n
 from frontline.cli import cli
 from frontline.errors import FrontlineWarning
 from frontline.geodesy import geodesic_area_km2
-from frontline.regions import area_series, distance_series
+from frontline.regions import area_series, breakdown, distance_series
 
 ROOT = Path(__file__).resolve().parents[1]
 DAYS = ["20240801", "20240802", "20240803", "20240804"]
@@ -65,8 +65,13 @@ def _figures(data) -> dict:
                             crs="EPSG:4326")
     within = area_series(history, area, source="deepstate")["controlled_km2"].tolist()
     distance = distance_series(history, (48.25, 37.6), source="deepstate")
+    first, last = history.dates("deepstate")[[0, -1]]
+    change = frontline.change(history, first, last, source="deepstate")
+    by_unit = breakdown(change, area)
     return {"areas": areas, "totals": totals, "within": within,
-            "distance": distance["distance_km"].tolist()}
+            "distance": distance["distance_km"].tolist(),
+            "change": [change.net_km2, change.gained_km2, change.lost_km2],
+            "breakdown": by_unit[["gained_km2", "lost_km2", "net_km2"]].values.tolist()}
 
 
 def test_tests_never_use_the_user_cache():
@@ -88,6 +93,11 @@ def test_figures_are_identical_with_and_without_the_cache(data, cache):
     assert plain["areas"][0] == pytest.approx(float(expected), abs=1e-9)
     assert plain["within"][0] == pytest.approx(
         float(geodesic_area_km2(box(37.1, 48.1, 37.2, 48.3))), abs=1e-6)
+    # the first day is 0.20° wide, the last 0.35°: gained is the strip between them
+    strip = float(geodesic_area_km2(box(37.2, 48.0, 37.35, 48.5)))
+    assert plain["change"] == pytest.approx([strip, strip, 0.0], abs=1e-6)
+    inside = float(geodesic_area_km2(box(37.2, 48.1, 37.3, 48.3)))
+    assert plain["breakdown"] == [pytest.approx([inside, 0.0, inside], abs=1e-6)]
 
 
 def test_a_changed_file_invalidates_its_entry(data, cache):
