@@ -235,6 +235,11 @@ class Cache:
         self._measures = found
         return found
 
+    def has_measure(self, key: tuple) -> bool:
+        """Whether a measure is held under ``key`` (see :meth:`measure`)."""
+        with self._lock:
+            return _digest(FORMAT, *key) in self._load_measures()
+
     def measure(self, key: tuple, compute: Callable[[], np.ndarray]) -> np.ndarray:
         """A pure measure (float64 array) stored under ``key``; ``compute()`` on a miss.
 

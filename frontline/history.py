@@ -21,10 +21,13 @@ Folders named ``boundaries*``, ``extra`` and ``archive`` hold no layers and are 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+import os
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -417,23 +420,79 @@ class History:
         """What a layer's geometry depends on (a cache key), or None when unknown."""
         return self.keys.get((source, pd.Timestamp(date), layer))
 
+    def prefetch(self, source: str, dates: Iterable[DateLike], layers: Iterable[str], *,
+                 workers: int | None = None) -> int:
+        """Read the files holding ``layers`` on ``dates`` ahead of use, several at once.
+
+        Reading a file (GDAL's parser, GEOS's validity check and union, the cache write)
+        mostly runs outside Python's lock, so on a machine with several cores a long
+        series reads its hundreds of files in threads. Layers already in memory are
+        skipped; what is read is what :meth:`geometry` would read, one file at a time.
+
+        Parameters
+        ----------
+        source : str
+        dates : iterable of date-like
+        layers : iterable of str
+            Layer names or presets' layers (as :meth:`union` takes them).
+        workers : int, optional
+            Threads; default the machine's cores (at most 8). 1 reads in this thread.
+
+        Returns
+        -------
+        int
+            How many files were read.
+        """
+        wanted = {}
+        layers = tuple(layers)
+        for date in dates:
+            date = pd.Timestamp(date)
+            for name in self.resolve_layers(source, date, layers):
+                if (source, date, name) not in self._cache:
+                    entry = self._entry(source, date, name)
+                    wanted.setdefault(entry["file"], entry)
+        entries = list(wanted.values())
+        workers = workers or min(8, os.cpu_count() or 1)
+        with _quiet():  # once, here: warnings' filters are not thread-safe
+            if workers <= 1 or len(entries) < 2:
+                results = [self._load_rows(entry) for entry in entries]
+            else:
+                with ThreadPoolExecutor(workers) as pool:
+                    results = list(pool.map(self._load_rows, entries))
+        for rows in results:
+            self._keep(rows)
+        return len(entries)
+
     def _read(self, entry: dict) -> None:
+        with _quiet():
+            self._keep(self._load_rows(entry))
+
+    def _load_rows(self, entry: dict) -> list[dict]:
+        """The canonical rows of the file holding ``entry``: from the cache, else read
+        (and kept). Safe to run in several threads at once (no shared state changes).
+        """
         key = self.file_keys.get(entry["file"]) if self.store is not None else None
         rows = self.store.read_layers(key) if key is not None else None
         if rows is None:
-            rows = self._read_file(entry)
+            rows = readers.layer_rows(entry["file"], entry["reader"],
+                                      lag_days=self.deepstate_lag)
             if key is not None:
                 self.store.write_layers(key, rows)
+        return rows
+
+    def _keep(self, rows: list[dict]) -> None:
         for row in rows:
             self._cache[(row["source"], pd.Timestamp(row["date"]), row["layer"])] = row["geometry"]
 
-    def _read_file(self, entry: dict) -> list[dict]:
-        """The canonical rows (dicts) of the file holding ``entry``."""
-        with warnings.catch_warnings():
-            # ISW's "Measured 3D" polygons: M is dropped on purpose (and Z after it).
-            warnings.filterwarnings("ignore", message="Measured \\(M\\) geometry types")
-            return readers.layer_rows(entry["file"], entry["reader"],
-                                      lag_days=self.deepstate_lag)
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Reading's warning filter: ISW's "Measured 3D" polygons lose their M (and Z) on
+    purpose. Entered in the calling thread only (warnings' filters are not thread-safe).
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Measured \\(M\\) geometry types")
+        yield
 
 
 def _missing_runs(dates: pd.DatetimeIndex) -> list[tuple]:

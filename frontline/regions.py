@@ -252,11 +252,19 @@ class _Day:
     exact: bool
     load: Callable = field(repr=False)
     keys: tuple | None = None
+    #: The layers ``load`` unions (read ahead by :func:`_prefetched`); () when ``load``
+    #: is a snapshot already measured.
+    layers: tuple = ()
 
     @property
     def geometry(self):
         """The day's controlled area (EPSG:4326)."""
         return self.load()
+
+    def held(self, history: History, kind: tuple) -> bool:
+        """Whether the cache holds this day's measure ``kind`` (no polygons needed)."""
+        return (history.store is not None and self.keys is not None
+                and history.store.has_measure((*kind, *self.keys)))
 
     def measure(self, history: History, kind: tuple, compute) -> np.ndarray:
         """``compute(geometry)``, kept in the history's cache under ``kind`` + the keys."""
@@ -292,7 +300,19 @@ def _days(history: History, source, preset, start, end, dates, gap_policy):
                      for name in history.resolve_layers(source, date, totals.layers))
         yield preset, _Day(date, f"{date:%Y-%m-%d}", source, True,
                            lambda date=date: history.union(source, date, totals.layers),
-                           None if None in keys else keys)
+                           None if None in keys else keys, tuple(totals.layers))
+
+
+def _prefetched(history: History, snapshots, kind: tuple) -> list:
+    """The series' days, the files of those whose measure ``kind`` is not cached read
+    ahead in threads (:meth:`History.prefetch`); a warm run reads none.
+    """
+    snapshots = list(snapshots)
+    missing = [day for _, day in snapshots if day.layers and not day.held(history, kind)]
+    if missing:
+        source = missing[0].input
+        history.prefetch(source, [day.requested for day in missing], missing[0].layers)
+    return snapshots
 
 
 def area_series(history: History, area: Units, /, *, source: str, preset: str | None = None,
@@ -323,12 +343,14 @@ def area_series(history: History, area: Units, /, *, source: str, preset: str | 
     """
     units = _as_units(area, data_dir if data_dir is not None else history)
     tiles = _tiles(units)
+    kind = ("within", tiles.digest)
     days, within = [], []
-    snapshots = _days(history, source, preset, start, end, dates, gap_policy)
+    snapshots = _prefetched(history, _days(history, source, preset, start, end, dates,
+                                           gap_policy), kind)
     for used_preset, day in tqdm(snapshots, desc="measuring", unit="day",
                                  disable=not progress):
         days.append((day.requested, day.label, day.input, used_preset, day.exact))
-        within.append(day.measure(history, ("within", tiles.digest), tiles.areas))
+        within.append(day.measure(history, kind, tiles.areas))
     n = len(units)
     meta = pd.DataFrame(days, columns=["date", "snapshot", "source", "preset", "exact"])
     frame = meta.loc[meta.index.repeat(n)].reset_index(drop=True)
@@ -420,12 +442,14 @@ def distance_series(history: History, town: str | tuple[float, float], /, *, sou
         nearest_longitude``.
     """
     point = find_town(town, data_dir=data_dir if data_dir is not None else history)
+    lat, lon = point["latitude"], point["longitude"]
+    kind = ("distance", repr(lat), repr(lon))
     rows = []
-    snapshots = _days(history, source, preset, start, end, dates, gap_policy)
+    snapshots = _prefetched(history, _days(history, source, preset, start, end, dates,
+                                           gap_policy), kind)
     for used_preset, snap in tqdm(snapshots, desc="measuring", unit="day",
                                   disable=not progress):
-        lat, lon = point["latitude"], point["longitude"]
-        values = snap.measure(history, ("distance", repr(lat), repr(lon)),
+        values = snap.measure(history, kind,
                               lambda g, lat=lat, lon=lon: _distance_values(g, lat, lon))
         found = {"distance_km": values[0], "inside": bool(values[1]),
                  "nearest_latitude": values[2], "nearest_longitude": values[3]}
