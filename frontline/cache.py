@@ -160,6 +160,10 @@ class Cache:
     def _entry(self, kind: str, key: str) -> Path:
         return self.root / kind / key[:2] / f"{key}.parquet"
 
+    def holds(self, kind: str, key: str) -> bool:
+        """Whether an entry is on disk (it may still turn out damaged when read)."""
+        return self._entry(kind, key).exists()
+
     def read(self, kind: str, key: str, columns: Iterable[str] | None = None
              ) -> pa.Table | None:
         """An entry as an Arrow table, or None when it is missing or damaged (removed

@@ -50,6 +50,7 @@ from frontline.errors import (
 from frontline.geodesy import geodesic_area_km2, km2_to_mi2
 from frontline.io import readers
 from frontline.layers import OPTIONAL_LAYERS, canonical_layer
+from frontline.overlay import union
 from frontline.settings import HOW_TO_GET_DATA, resolve_data_dir
 from frontline.store import decode_geometry
 
@@ -267,7 +268,7 @@ class History:
         runs: ISW's 75,000-vertex union takes most of a second, reading it back 10 ms.
         """
         keys = [self.layer_key(source, date, name) for name in names]
-        compute = lambda: shapely.union_all(  # noqa: E731
+        compute = lambda: union(  # noqa: E731
             [self.geometry(source, date, name) for name in names])
         if self.store is None or None in keys:
             return compute()
@@ -275,10 +276,10 @@ class History:
         table = self.store.read("unions", entry)
         if table is not None:
             return decode_geometry(table)[0]
-        union = compute()
+        merged = compute()
         self.store.write("unions", entry,
-                         gpd.GeoDataFrame(geometry=[union], crs="EPSG:4326"))
-        return union
+                         gpd.GeoDataFrame(geometry=[merged], crs="EPSG:4326"))
+        return merged
 
     def total_km2(self, source: str, date: DateLike, layers: Iterable[str]) -> float:
         """Area of ``layers`` together on ``date``: the geodesic area of their union, or,
@@ -422,12 +423,14 @@ class History:
 
     def prefetch(self, source: str, dates: Iterable[DateLike], layers: Iterable[str], *,
                  workers: int | None = None) -> int:
-        """Read the files holding ``layers`` on ``dates`` ahead of use, several at once.
+        """Read the files holding ``layers`` on ``dates`` ahead of use.
 
-        Reading a file (GDAL's parser, GEOS's validity check and union, the cache write)
-        mostly runs outside Python's lock, so on a machine with several cores a long
-        series reads its hundreds of files in threads. Layers already in memory are
-        skipped; what is read is what :meth:`geometry` would read, one file at a time.
+        DeepState's files are parsed by GDAL in worker threads (outside Python's lock)
+        while this thread validates and dissolves the ones already parsed; every other
+        step runs here, one file at a time, as :meth:`geometry` would run it (GEOS's
+        validity check and Python's warning filters are not thread-safe: a warning
+        raised in a worker could be lost). Layers in memory or in the cache are not
+        parsed again.
 
         Parameters
         ----------
@@ -436,12 +439,12 @@ class History:
         layers : iterable of str
             Layer names or presets' layers (as :meth:`union` takes them).
         workers : int, optional
-            Threads; default the machine's cores (at most 8). 1 reads in this thread.
+            Parsing threads; default the machine's cores (at most 8). 1: none.
 
         Returns
         -------
         int
-            How many files were read.
+            How many files were read (from the cache or parsed).
         """
         wanted = {}
         layers = tuple(layers)
@@ -453,29 +456,39 @@ class History:
                     wanted.setdefault(entry["file"], entry)
         entries = list(wanted.values())
         workers = workers or min(8, os.cpu_count() or 1)
-        with _quiet():  # once, here: warnings' filters are not thread-safe
+        with _quiet():
             if workers <= 1 or len(entries) < 2:
-                results = [self._load_rows(entry) for entry in entries]
+                for entry in entries:
+                    self._keep(self._load_rows(entry))
             else:
                 with ThreadPoolExecutor(workers) as pool:
-                    results = list(pool.map(self._load_rows, entries))
-        for rows in results:
-            self._keep(rows)
+                    for entry, raw in zip(entries, pool.map(self._parse, entries),
+                                          strict=True):
+                        self._keep(self._load_rows(entry, raw))
         return len(entries)
+
+    def _parse(self, entry: dict):
+        """GDAL's part of reading a DeepState file not yet cached (thread-safe), or None."""
+        if entry["reader"] != "deepstate":
+            return None
+        key = self.file_keys.get(entry["file"]) if self.store is not None else None
+        if key is not None and self.store.holds("layers", key):
+            return None
+        return readers.read_geometries(entry["file"])
 
     def _read(self, entry: dict) -> None:
         with _quiet():
             self._keep(self._load_rows(entry))
 
-    def _load_rows(self, entry: dict) -> list[dict]:
+    def _load_rows(self, entry: dict, raw=None) -> list[dict]:
         """The canonical rows of the file holding ``entry``: from the cache, else read
-        (and kept). Safe to run in several threads at once (no shared state changes).
+        (``raw``: its geometries parsed beforehand) and kept.
         """
         key = self.file_keys.get(entry["file"]) if self.store is not None else None
         rows = self.store.read_layers(key) if key is not None else None
         if rows is None:
             rows = readers.layer_rows(entry["file"], entry["reader"],
-                                      lag_days=self.deepstate_lag)
+                                      lag_days=self.deepstate_lag, raw=raw)
             if key is not None:
                 self.store.write_layers(key, rows)
         return rows

@@ -73,6 +73,7 @@ __all__ = [
     "classify",
     "layer_row",
     "layer_rows",
+    "read_geometries",
     "skipped",
     "SKIP_DIRS",
 ]
@@ -394,11 +395,13 @@ def _read_vector(path: Path) -> gpd.GeoDataFrame:
         raise ReadError(f"{path}: cannot read ({err}): download the file again.") from err
 
 
-def _read_geometries(path: Path) -> tuple[np.ndarray, str | None]:
+def read_geometries(path: StrPath) -> tuple[np.ndarray, str | None]:
     """A vector file's geometries and CRS (as GDAL names it), without its attributes and
     without a GeoDataFrame: for the thousands of small DeepState files that is a third
-    of the reading time.
+    of the reading time. Only GDAL runs here (no warning filter is touched), so several
+    threads may read at once (:meth:`frontline.history.History.prefetch`).
     """
+    path = Path(path)
     try:
         meta, _, wkb, _ = pyogrio.raw.read(gdal_path(path), columns=[], read_geometry=True)
     except Exception as err:
@@ -446,7 +449,7 @@ def _topojson_rows(path: Path, *, layer: str | None = None, date: DateLike | Non
                    source: str = "isw-weekly") -> list[dict]:
     layer = layer or path.parent.name
     when = pd.Timestamp(date) if date is not None else date_from_name(path.stem, path, "file name")
-    geoms, _ = _read_geometries(path)  # TopoJSON is lon/lat, whatever GDAL says
+    geoms, _ = read_geometries(path)  # TopoJSON is lon/lat, whatever GDAL says
     return [layer_row(source, when, layer, path, "", geoms)]
 
 
@@ -480,8 +483,9 @@ def read_deepstate(path: StrPath, *, lag_days: int = DEEPSTATE_LAG_DAYS) -> gpd.
     return canonical_frame(_deepstate_rows(Path(path), lag_days=lag_days))
 
 
-def _deepstate_rows(path: Path, *, lag_days: int = DEEPSTATE_LAG_DAYS) -> list[dict]:
-    geoms, crs = _read_geometries(path)
+def _deepstate_rows(path: Path, *, lag_days: int = DEEPSTATE_LAG_DAYS,
+                    raw: tuple[np.ndarray, str | None] | None = None) -> list[dict]:
+    geoms, crs = raw if raw is not None else read_geometries(path)
     if crs not in (None, "EPSG:4326", "OGC:CRS84"):
         geoms = gpd.GeoSeries(geoms, crs=crs).to_crs("EPSG:4326").values
     return [layer_row("deepstate", deepstate_date(path, lag_days=lag_days), "occupied", path,
@@ -566,8 +570,8 @@ _ROWS = {"zip": _isw_zip_rows, "geojson": _isw_geojson_rows, "topojson": _topojs
          "deepstate-mapday": _deepstate_mapday_rows}
 
 
-def layer_rows(path: StrPath, reader: str, *, lag_days: int = DEEPSTATE_LAG_DAYS
-               ) -> list[dict]:
+def layer_rows(path: StrPath, reader: str, *, lag_days: int = DEEPSTATE_LAG_DAYS,
+               raw: tuple[np.ndarray, str | None] | None = None) -> list[dict]:
     """The canonical rows of one layer file as dicts (one per ``CANONICAL_COLUMNS``
     row): what :func:`read_file` returns before it becomes a GeoDataFrame. The layer
     cache keeps these rows; building a GeoDataFrame per file would cost more than
@@ -580,10 +584,12 @@ def layer_rows(path: StrPath, reader: str, *, lag_days: int = DEEPSTATE_LAG_DAYS
         As :func:`classify` names it.
     lag_days : int
         DeepState's lag (:func:`deepstate_date`); ignored by the other readers.
+    raw : optional
+        A DeepState file's :func:`read_geometries`, read beforehand (in another thread).
     """
     path = Path(path)
     if reader == "deepstate":
-        return _deepstate_rows(path, lag_days=lag_days)
+        return _deepstate_rows(path, lag_days=lag_days, raw=raw)
     if reader not in _ROWS:
         raise ReadError(f"{path}: no layer reader {reader!r} (choose one of "
                         f"{', '.join(sorted([*_ROWS, 'deepstate']))}).")
