@@ -289,9 +289,7 @@ def _boundaries(data_dir) -> Path:
 
 
 def _read(path: Path, columns: list[str]) -> gpd.GeoDataFrame:
-    info = pyogrio.read_info(path)
-    have = [c for c in columns if c in info["fields"]]
-    frame = pyogrio.read_dataframe(path, columns=have)
+    frame = pyogrio.read_dataframe(path, columns=columns)  # a column not there is skipped
     for column in columns:
         if column not in frame.columns:
             frame[column] = None

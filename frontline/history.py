@@ -583,18 +583,16 @@ def _scan_geojson(path: Path) -> list[dict]:
     target = readers.gdal_path(path)
     name = path.name.split(".")[0]
     date = readers.date_from_name(name, path, "file name")
-    try:
-        fields = pyogrio.read_info(target)["fields"]
-        if "layer" in fields:
-            values = pyogrio.read_dataframe(target, columns=["layer"], read_geometry=False)
-            names = list(dict.fromkeys(values["layer"].astype(str)))
-        else:
-            names = [readers.layer_from_file_name(name)]
+    try:  # one parse: a file without a ``layer`` property gives no such column
+        values = pyogrio.read_dataframe(target, columns=["layer"], read_geometry=False)
     except Exception as err:
         raise ReadError(f"{path}: cannot read ({err}): download the file again.") from err
+    by_property = "layer" in values.columns
+    names = (list(dict.fromkeys(values["layer"].astype(str))) if by_property
+             else [readers.layer_from_file_name(name)])
     return [
         {"source": "isw", "date": date, "layer": canonical_layer(n), "layer_name": n,
-         "file": str(path), "member": n if "layer" in fields else "", "reader": "geojson"}
+         "file": str(path), "member": n if by_property else "", "reader": "geojson"}
         for n in names
     ]
 
