@@ -54,18 +54,21 @@ def km2_to_mi2(km2: float | np.ndarray | pd.Series) -> float | np.ndarray | pd.S
     return km2 / KM2_PER_MI2
 
 
-def _ring_area_m2(ring) -> float:
+def _ring_area_m2(ring, max_edge_deg: float) -> float:
     coords = shapely.get_coordinates(ring)
     if len(coords) < 4:
         return 0.0
+    edges = np.hypot(*np.diff(coords, axis=0).T)
+    if (edges > max_edge_deg).any():  # cut only the rings that need it (as segmentize)
+        coords = shapely.get_coordinates(shapely.segmentize(ring, max_edge_deg))
     area, _ = _GEOD.polygon_area_perimeter(coords[:, 0], coords[:, 1])
     return abs(area)
 
 
-def _polygon_area_m2(polygon) -> float:
-    area = _ring_area_m2(polygon.exterior)
+def _polygon_area_m2(polygon, max_edge_deg: float) -> float:
+    area = _ring_area_m2(polygon.exterior, max_edge_deg)
     for interior in polygon.interiors:
-        area -= _ring_area_m2(interior)
+        area -= _ring_area_m2(interior, max_edge_deg)
     return area
 
 
@@ -93,23 +96,20 @@ def geodesic_area_km2(geometry: shapely.Geometry | ArrayLike | None, *,
     8217.7
     """
     if isinstance(geometry, shapely.Geometry) or geometry is None:
-        return _area_m2(_densify(geometry, max_edge_deg)) / 1e6
-    geoms = _densify(np.asarray(geometry, dtype=object), max_edge_deg)
-    return np.array([_area_m2(g) for g in geoms], dtype=float) / 1e6
+        return _area_m2(geometry, max_edge_deg) / 1e6
+    geoms = np.asarray(geometry, dtype=object)
+    return np.array([_area_m2(g, max_edge_deg) for g in geoms.ravel()],
+                    dtype=float).reshape(geoms.shape) / 1e6
 
 
-def _densify(geometry, max_edge_deg: float = MAX_EDGE_DEG):
-    return shapely.segmentize(geometry, max_edge_deg)
-
-
-def _area_m2(geom) -> float:
+def _area_m2(geom, max_edge_deg: float) -> float:
     if geom is None or geom.is_empty:
         return 0.0
     kind = geom.geom_type
     if kind == "Polygon":
-        return _polygon_area_m2(geom)
+        return _polygon_area_m2(geom, max_edge_deg)
     if kind in ("MultiPolygon", "GeometryCollection"):
-        return float(sum(_area_m2(part) for part in geom.geoms))
+        return float(sum(_area_m2(part, max_edge_deg) for part in geom.geoms))
     return 0.0
 
 
