@@ -483,11 +483,9 @@ class Totals:
                 "choose an earlier date.")
 
     def tiles(self, snap: Snapshot) -> dict:
-        """The tiles of a polygon snapshot's union (cached in the history, see ``_overlay``)."""
+        """The tiles of a polygon snapshot's union (:meth:`History.tiles`)."""
         (date,) = snap.used
-        key = ("tiles", snap.input, date,
-               self.history.resolve_layers(snap.input, date, self.layers))
-        return self.history.memo(key, lambda: tile(snap.geometry))
+        return self.history.tiles(snap.input, date, self.layers)
 
     def neighbours(self, date: pd.Timestamp) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
         before = self.dates[self.dates < date]
@@ -688,9 +686,7 @@ def _within(geometry, totals: Totals, snap: Snapshot, layers: tuple[str, ...]):
     if not layers or geometry is None or geometry.is_empty:
         return shapely.MultiPolygon()
     (date,) = snap.used
-    key = ("tiles", snap.input, date, layers)
-    other = totals.history.memo(
-        key, lambda: tile(totals.history.union(snap.input, date, layers)))
+    other = totals.history.tiles(snap.input, date, layers)
     pieces = []
     for index, piece in tile(geometry).items():
         if index in other:
@@ -700,9 +696,7 @@ def _within(geometry, totals: Totals, snap: Snapshot, layers: tuple[str, ...]):
 
 def _layer_tiles(totals: Totals, snap: Snapshot, layer: str) -> dict:
     (date,) = snap.used
-    key = ("tiles", snap.input, date, (layer,))
-    return totals.history.memo(
-        key, lambda: tile(totals.history.geometry(snap.input, date, layer)))
+    return totals.history.tiles(snap.input, date, (layer,))
 
 
 def _change(totals: Totals, start, end, gap_policy: str, source) -> Change:

@@ -37,6 +37,7 @@ import pyogrio
 import shapely
 from tqdm.auto import tqdm
 
+from frontline._tiling import tile
 from frontline._typing import DateLike, StrPath
 from frontline.cache import Cache, get_cache
 from frontline.errors import (
@@ -199,29 +200,35 @@ class History:
     def memo(self, key: tuple, compute: Callable[[], Any]) -> Any:
         """A value derived from this history's layers, computed once per history.
 
-        ``key`` must name everything the value depends on (e.g. ``("tiles", source,
-        date, layers)``); ``compute`` is called without arguments on the first request.
+        ``key`` must name everything the value depends on (e.g. ``("glitches", source,
+        layers)``); ``compute`` is called without arguments on the first request.
         """
         if key not in self._cache:
-            if key[0] == "tiles" and len(key) == 4:
-                self._cache[key] = self._stored_tiles(*key[1:], compute)
-            else:
-                self._cache[key] = compute()
+            self._cache[key] = compute()
         return self._cache[key]
 
-    def _stored_tiles(self, source: str, date, names: tuple, compute) -> dict:
-        """A day's tiles (:func:`frontline._tiling.tile`: {(i, j): piece}), kept in the
-        cache by the layers' keys.
+    def tiles(self, source: str, date: DateLike, layers: Iterable[str]) -> dict:
+        """The 0.25° tiles (:func:`frontline._tiling.tile`: {(i, j): piece}) of the union of
+        ``layers`` on ``date``: from memory, else from the cache (kept by the layers'
+        keys), else cut.
         """
+        date = pd.Timestamp(date)
+        names = self.resolve_layers(source, date, layers)
+        key = ("tiles", source, date, names)
+        if key not in self._cache:
+            self._cache[key] = self._stored_tiles(source, date, names)
+        return self._cache[key]
+
+    def _stored_tiles(self, source: str, date: pd.Timestamp, names: tuple) -> dict:
         keys = [self.layer_key(source, date, name) for name in names]
         if self.store is None or None in keys:
-            return compute()
+            return tile(self.union(source, date, names))
         entry = hashlib.sha256("|".join(["tiles", *keys]).encode()).hexdigest()
         table = self.store.read("tiles", entry)
         if table is not None:
             ij = zip(table.column("i").to_pylist(), table.column("j").to_pylist(), strict=True)
             return dict(zip(ij, decode_geometry(table), strict=True))
-        tiles = compute()
+        tiles = tile(self.union(source, date, names))
         self.store.write("tiles", entry, gpd.GeoDataFrame(
             {"i": [k[0] for k in tiles], "j": [k[1] for k in tiles]},
             geometry=list(tiles.values()), crs="EPSG:4326"))
