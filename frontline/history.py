@@ -590,11 +590,12 @@ def _scan_geojson(path: Path) -> list[dict]:
     target = readers.gdal_path(path)
     name = path.name.split(".")[0]
     date = readers.date_from_name(name, path, "file name")
-    try:  # one parse: a file without a ``layer`` property gives no such column
-        values = pyogrio.read_dataframe(target, columns=["layer"], read_geometry=False)
+    try:  # the schema first: reading the values is slower, and most files have none
+        by_property = "layer" in pyogrio.read_info(target)["fields"]
+        values = (pyogrio.read_dataframe(target, columns=["layer"], read_geometry=False)
+                  if by_property else None)
     except Exception as err:
         raise ReadError(f"{path}: cannot read ({err}): download the file again.") from err
-    by_property = "layer" in values.columns
     names = (list(dict.fromkeys(values["layer"].astype(str))) if by_property
              else [readers.layer_from_file_name(name)])
     return [
