@@ -755,11 +755,10 @@ def _change_keys(totals: Totals, s: Snapshot, e: Snapshot, *uncounted: tuple) ->
         (date,) = snap.used
         counted = totals.history.resolve_layers(snap.input, date, totals.layers)
         for group in (counted, other):
-            keys.append("+".join(str(totals.history.layer_key(snap.input, date, layer))
-                                 for layer in group))
-            if any(totals.history.layer_key(snap.input, date, layer) is None
-                   for layer in group):
+            held = totals.history.layer_keys(snap.input, date, group)
+            if held is None:
                 return None
+            keys.append("+".join(held))
     return tuple(keys)
 
 

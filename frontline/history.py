@@ -220,19 +220,9 @@ class History:
         return self._cache[key]
 
     def _stored_tiles(self, source: str, date: pd.Timestamp, names: tuple) -> dict:
-        keys = [self.layer_key(source, date, name) for name in names]
-        if self.store is None or None in keys:
-            return tile(self.union(source, date, names))
-        entry = hashlib.sha256("|".join(["tiles", *keys]).encode()).hexdigest()
-        table = self.store.read("tiles", entry)
-        if table is not None:
-            ij = zip(table.column("i").to_pylist(), table.column("j").to_pylist(), strict=True)
-            return dict(zip(ij, decode_geometry(table), strict=True))
-        tiles = tile(self.union(source, date, names))
-        self.store.write("tiles", entry, gpd.GeoDataFrame(
-            {"i": [k[0] for k in tiles], "j": [k[1] for k in tiles]},
-            geometry=list(tiles.values()), crs="EPSG:4326"))
-        return tiles
+        return self._stored("tiles", self.layer_keys(source, date, names),
+                            lambda: tile(self.union(source, date, names)),
+                            _tiles_frame, _tiles_from_table)
 
     def provenance(self, source: str, date: DateLike, layer: str) -> str:
         """``file`` (and ``!member`` inside a zip) a layer came from."""
@@ -250,7 +240,7 @@ class History:
                 self._area_cache[key] = float(entry["area_km2"])
             else:
                 self._area_cache[key] = self._measure(
-                    "area", [self.layer_key(*key)],
+                    "area", self.layer_keys(source, date, (layer,)),
                     lambda: geodesic_area_km2(self.geometry(*key)))
         return self._area_cache[key]
 
@@ -274,19 +264,27 @@ class History:
         """The union of several layers, kept in the cache (by the layers' keys) between
         runs: ISW's 75,000-vertex union takes most of a second, reading it back 10 ms.
         """
-        keys = [self.layer_key(source, date, name) for name in names]
-        compute = lambda: union(  # noqa: E731
-            [self.geometry(source, date, name) for name in names])
-        if self.store is None or None in keys:
+        return self._stored(
+            "unions", self.layer_keys(source, date, names),
+            lambda: union([self.geometry(source, date, name) for name in names]),
+            lambda merged: gpd.GeoDataFrame(geometry=[merged], crs="EPSG:4326"),
+            lambda table: decode_geometry(table)[0])
+
+    def _stored(self, kind: str, keys: tuple | None, compute: Callable[[], Any],
+                encode: Callable[[Any], gpd.GeoDataFrame],
+                decode: Callable[[Any], Any]) -> Any:
+        """``compute()``, kept in the cache's ``kind`` folder under the layers' ``keys``
+        (not kept when they are unknown or the cache is off).
+        """
+        if self.store is None or keys is None:
             return compute()
-        entry = hashlib.sha256("|".join(["union", *keys]).encode()).hexdigest()
-        table = self.store.read("unions", entry)
+        entry = hashlib.sha256("|".join([kind, *keys]).encode()).hexdigest()
+        table = self.store.read(kind, entry)
         if table is not None:
-            return decode_geometry(table)[0]
-        merged = compute()
-        self.store.write("unions", entry,
-                         gpd.GeoDataFrame(geometry=[merged], crs="EPSG:4326"))
-        return merged
+            return decode(table)
+        value = compute()
+        self.store.write(kind, entry, encode(value))
+        return value
 
     def total_km2(self, source: str, date: DateLike, layers: Iterable[str]) -> float:
         """Area of ``layers`` together on ``date``: the geodesic area of their union, or,
@@ -300,7 +298,7 @@ class History:
                 total = sum(self.area_km2(source, date, name) for name in names)
             else:
                 total = self._measure(
-                    "total", [self.layer_key(source, date, n) for n in names],
+                    "total", self.layer_keys(source, date, names),
                     lambda: geodesic_area_km2(self.union(source, date, layers)))
             self._area_cache[key] = float(total)
         return self._area_cache[key]
@@ -418,15 +416,23 @@ class History:
             raise NotFoundError(f"No {layer!r} layer for {source} on {date:%Y-%m-%d}.")
         return entry
 
-    def _measure(self, kind: str, keys, compute) -> float:
+    def _measure(self, kind: str, keys: tuple | None, compute) -> float:
         """A measure of keyed layers, from the cache when it holds it (see ``keys``)."""
-        if self.store is None or any(k is None for k in keys):
+        if self.store is None or keys is None:
             return float(compute())
         return float(self.store.measure((kind, *keys), compute)[0])
 
     def layer_key(self, source: str, date: DateLike, layer: str) -> str | None:
         """What a layer's geometry depends on (a cache key), or None when unknown."""
         return self.keys.get((source, pd.Timestamp(date), layer))
+
+    def layer_keys(self, source: str, date: DateLike, layers: Iterable[str]
+                   ) -> tuple[str, ...] | None:
+        """The keys (:meth:`layer_key`) of ``layers`` on ``date``: what anything measured
+        from them depends on; None when one is unknown (the value is then not cached).
+        """
+        keys = tuple(self.layer_key(source, date, layer) for layer in layers)
+        return None if None in keys else keys
 
     def prefetch(self, source: str, dates: Iterable[DateLike], layers: Iterable[str], *,
                  workers: int | None = None) -> int:
@@ -503,6 +509,17 @@ class History:
     def _keep(self, rows: list[dict]) -> None:
         for row in rows:
             self._cache[(row["source"], pd.Timestamp(row["date"]), row["layer"])] = row["geometry"]
+
+
+def _tiles_frame(tiles: dict) -> gpd.GeoDataFrame:
+    """A day's tiles ({(i, j): piece}) as a cache entry."""
+    return gpd.GeoDataFrame({"i": [k[0] for k in tiles], "j": [k[1] for k in tiles]},
+                            geometry=list(tiles.values()), crs="EPSG:4326")
+
+
+def _tiles_from_table(table) -> dict:
+    ij = zip(table.column("i").to_pylist(), table.column("j").to_pylist(), strict=True)
+    return dict(zip(ij, decode_geometry(table), strict=True))
 
 
 @contextlib.contextmanager

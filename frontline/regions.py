@@ -296,11 +296,11 @@ def _days(history: History, source, preset, start, end, dates, gap_policy):
         )
     for date in wanted:
         # every date here is a snapshot: union its layers without measuring the total
-        keys = tuple(history.layer_key(source, date, name)
-                     for name in history.resolve_layers(source, date, totals.layers))
+        keys = history.layer_keys(source, date,
+                                  history.resolve_layers(source, date, totals.layers))
         yield preset, _Day(date, f"{date:%Y-%m-%d}", source, True,
                            lambda date=date: history.union(source, date, totals.layers),
-                           None if None in keys else keys, tuple(totals.layers))
+                           keys, tuple(totals.layers))
 
 
 def _prefetched(history: History, snapshots, kind: tuple) -> list:
