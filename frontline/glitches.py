@@ -70,13 +70,10 @@ def find_glitches(areas: pd.DataFrame, /) -> pd.DataFrame:
     2025-03-04 advances  -1661.55
     """
     rows = []
-    for (source, layer), part in areas.groupby(["source", "layer"], sort=True):
-        part = part.sort_values("date")
-        if len(part) < 3:
+    for source, layer, dates, values in _series(areas):
+        if len(values) < 3:
             continue
-        dates = pd.DatetimeIndex(part["date"])
         days = np.asarray((dates - dates[0]).days)
-        values = part["area_km2"].to_numpy(dtype=float)
         before, value, after = values[:-2], values[1:-1], values[2:]
         up, down = value - before, value - after
         near = (np.diff(days)[:-1] <= NEIGHBOUR_DAYS) & (np.diff(days)[1:] <= NEIGHBOUR_DAYS)
@@ -128,30 +125,26 @@ def find_jumps(areas: pd.DataFrame, /) -> pd.DataFrame:
     2024-11-01  574547.67
     """
     rows = []
-    for source, layer, dates, values, i in _neighbours(areas, ends=True):
-        near = {}
-        for j in (i - 1, i + 1):
-            if 0 <= j < len(values) and abs((dates[j] - dates[i]).days) <= JUMP_DAYS:
-                near[j] = values[j]
-        jumped = [j for j, other in near.items() if is_jump(values[i], other)]
-        if jumped:
-            j = min(jumped, key=lambda k: abs((dates[k] - dates[i]).days))
-            rows.append((source, dates[i], layer, values[i], near.get(i - 1, np.nan),
-                         near.get(i + 1, np.nan), round(values[i] - values[j], 2)))
+    for source, layer, dates, values in _series(areas):
+        for i in range(len(values)):
+            near = {}
+            for j in (i - 1, i + 1):
+                if 0 <= j < len(values) and abs((dates[j] - dates[i]).days) <= JUMP_DAYS:
+                    near[j] = values[j]
+            jumped = [j for j, other in near.items() if is_jump(values[i], other)]
+            if jumped:
+                j = min(jumped, key=lambda k: abs((dates[k] - dates[i]).days))
+                rows.append((source, dates[i], layer, values[i], near.get(i - 1, np.nan),
+                             near.get(i + 1, np.nan), round(values[i] - values[j], 2)))
     return _frame(rows)
 
 
-def _neighbours(areas: pd.DataFrame, *, ends: bool = False):
-    """Each value of each (source, layer) series with its dated neighbours:
-    ``(source, layer, dates, values, i)``; the first and last only with ``ends``.
-    """
+def _series(areas: pd.DataFrame):
+    """Each (source, layer) series in date order: ``(source, layer, dates, values)``."""
     for (source, layer), part in areas.groupby(["source", "layer"], sort=True):
         part = part.sort_values("date")
-        dates = pd.DatetimeIndex(part["date"])
-        values = part["area_km2"].to_numpy(dtype=float)
-        first, last = (0, len(part)) if ends else (1, len(part) - 1)
-        for i in range(first, last):
-            yield source, layer, dates, values, i
+        yield source, layer, pd.DatetimeIndex(part["date"]), part["area_km2"].to_numpy(
+            dtype=float)
 
 
 def _frame(rows: list) -> pd.DataFrame:
