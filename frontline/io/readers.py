@@ -492,8 +492,6 @@ def _deepstate_rows(path: Path, *, lag_days: int = DEEPSTATE_LAG_DAYS,
                       "", geoms)]
 
 
-
-
 #: File names of DeepState maps dated by their map day: ``deepstate_mapday_YYYY-MM-DD``.
 MAPDAY_PREFIX = "deepstate_mapday_"
 
@@ -505,7 +503,7 @@ def union_closed(parts: Sequence[shapely.Geometry] | np.ndarray,
     As the registry's daily files are built (and :mod:`frontline.sources.deepstate`
     builds a snapshot): slivers between touching classes disappear.
     """
-    merged = shapely.union_all(shapely.force_2d(np.asarray(parts, dtype=object)))
+    merged = union(shapely.force_2d(np.asarray(parts, dtype=object)))
     mitre = shapely.BufferJoinStyle.mitre
     return shapely.buffer(shapely.buffer(merged, eps, quad_segs=1, join_style=mitre),
                           -eps, quad_segs=1, join_style=mitre)
