@@ -200,12 +200,7 @@ def test_change_pinned_to_an_archive_vintage(tmp_path):
 
     from .._synthetic import write_isw_zip
 
-    archive = tmp_path / "archive"
-    start = write_isw_zip(tmp_path / "a" / "cm.zip", "UkraineControlMapAO30SEP2024",
-                          [box(37.0, 48.0, 37.2, 48.1)])
-    first = write_isw_zip(tmp_path / "b" / "cm.zip", "UkraineControlMapAO31OCT2024",
-                          [box(37.0, 48.0, 37.3, 48.1)])
-    import_paths([start, first], root=archive, imported_at="2024-11-01T12:00:00Z")
+    archive = _archive(tmp_path, imported_at="2024-11-01T12:00:00Z")
     redrawn = write_isw_zip(tmp_path / "c" / "cm.zip", "UkraineControlMapAO31OCT2024",
                             [box(37.0, 48.0, 37.4, 48.1)])
     import_paths([redrawn], root=archive, imported_at="2024-11-05T12:00:00Z")
@@ -261,7 +256,8 @@ def test_areas_and_distance_read_the_archive_not_the_data_directory(data_dir, tm
 # ----------------------------------------------------------------- options (no real data)
 
 
-def _archive(tmp_path):
+def _archive(tmp_path, **imported):
+    """An archive of two synthetic control layers (30 Sep, 31 Oct 2024), one import."""
     from shapely.geometry import box
 
     from frontline.sources.archive import import_paths
@@ -273,7 +269,7 @@ def _archive(tmp_path):
                           [box(37.0, 48.0, 37.2, 48.1)])
     end = write_isw_zip(tmp_path / "b" / "cm.zip", "UkraineControlMapAO31OCT2024",
                         [box(37.0, 48.0, 37.3, 48.1)])
-    import_paths([start, end], root=archive)
+    import_paths([start, end], root=archive, **imported)
     return archive
 
 
